@@ -1,0 +1,72 @@
+"""What every command shares: the wired app, the acting user, error and JSON handling."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from changeway.bootstrap import App, bootstrap
+from changeway.config import Settings
+from changeway.domain.errors import ChangewayError
+
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+@dataclass
+class CliState:
+    """Options given before the command; the app is opened on first use."""
+
+    data_dir: Path | None
+    actor: str
+    _app: App | None = None
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            self._app = bootstrap(Settings.load(data_dir=self.data_dir))
+        return self._app
+
+
+def default_actor() -> str:
+    """The OS user: the actor recorded in the audit trail until server users exist."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The shared state of this invocation."""
+    obj = ctx.find_root().obj
+    if not isinstance(obj, CliState):
+        raise RuntimeError("changeway's main callback did not run")
+    return obj
+
+
+@contextmanager
+def failures() -> Iterator[None]:
+    """Turn a refusal into a message on stderr and exit code 1 (nothing was changed)."""
+    try:
+        yield
+    except ChangewayError as error:
+        err_console.print(f"[bold red]error:[/] {error}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output for scripts (plain JSON, no colours)."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")

@@ -1,0 +1,159 @@
+"""Turning domain objects into JSON-ready dicts and Rich tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from changeway.domain.audit import AuditEvent
+from changeway.domain.connections import Connection, PromotionPaths
+from changeway.domain.jobs import Job
+from changeway.services.orgs import OrgSummary
+
+
+def org_dict(summary: OrgSummary) -> dict[str, Any]:
+    org = summary.org
+    data: dict[str, Any] = {
+        "id": org.id,
+        "name": org.name,
+        "kind": org.kind.value,
+        "production": summary.production_name,
+        "production_id": org.production_id,
+        "status": org.status.value,
+        "source": summary.source_name,
+        "created_at": org.created_at.isoformat(),
+        "copied_at": org.copied_at.isoformat() if org.copied_at else None,
+        "allow_direct_changes": org.allow_direct_changes,
+    }
+    if summary.refresh is not None:
+        data["refresh"] = {"id": summary.refresh.id, "status": summary.refresh.status.value}
+    if org.limits is not None:
+        data["limits"] = org.limits.to_json()
+    return data
+
+
+def orgs_table(summaries: list[OrgSummary]) -> Table:
+    table = Table("Name", "Kind", "Production", "Status", "Id", "Source")
+    for s in summaries:
+        table.add_row(
+            s.org.name,
+            s.org.kind.value,
+            s.production_name,
+            s.org.status.value,
+            s.org.id,
+            s.source_name or "",
+        )
+    return table
+
+
+def connection_dict(conn: Connection) -> dict[str, Any]:
+    return {
+        "org": conn.other.name,
+        "id": conn.other.id,
+        "kind": conn.other.kind.value,
+        "allows_inbound": conn.allows_inbound,
+        "accepts_outbound": conn.accepts_outbound,
+    }
+
+
+def connections_table(org_name: str, conns: list[Connection]) -> Table:
+    table = Table(
+        "Connected org",
+        "Kind",
+        f"{org_name} allows inbound from it",
+        f"{org_name} accepts outbound to it",
+        title=f"Deployment connections of {org_name}",
+    )
+    for c in conns:
+        table.add_row(
+            c.other.name, c.other.kind.value, _yes(c.allows_inbound), _yes(c.accepts_outbound)
+        )
+    return table
+
+
+def matrix_dict(paths: PromotionPaths) -> dict[str, Any]:
+    """``allows_inbound[target][source]`` for every ordered pair of distinct orgs."""
+    return {
+        "orgs": [o.name for o in paths.orgs],
+        "allows_inbound": {
+            t.name: {s.name: paths.allows(t, s) for s in paths.orgs if s.id != t.id}
+            for t in paths.orgs
+        },
+    }
+
+
+def matrix_table(paths: PromotionPaths) -> Table:
+    table = Table(
+        "target ↓ allows inbound from →",
+        *[o.name for o in paths.orgs],
+        title="Promotion paths (rows: receiving org)",
+    )
+    for target in paths.orgs:
+        cells = ["—" if s.id == target.id else _yes(paths.allows(target, s)) for s in paths.orgs]
+        table.add_row(target.name, *cells)
+    return table
+
+
+def graph_text(paths: PromotionPaths, fmt: str) -> str:
+    """The promotion-path graph as plain arrows, Mermaid or Graphviz dot."""
+    edges = [(s.name, t.name) for s, t in paths.edges]
+    if fmt == "mermaid":
+        lines = ["graph LR"] + [f'    {_node(o.name)}["{o.name}"]' for o in paths.orgs]
+        lines += [f"    {_node(s)} --> {_node(t)}" for s, t in edges]
+    elif fmt == "dot":
+        lines = ["digraph promotion_paths {", "    rankdir=LR;"]
+        lines += [f'    "{o.name}";' for o in paths.orgs]
+        lines += [f'    "{s}" -> "{t}";' for s, t in edges] + ["}"]
+    else:
+        lines = [f"{s} -> {t}" for s, t in edges] or ["(no authorized paths)"]
+        isolated = sorted({o.name for o in paths.orgs} - {n for e in edges for n in e})
+        lines += [f"{name} (no paths)" for name in isolated]
+    return "\n".join(lines)
+
+
+def job_dict(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status.value,
+        "org_id": job.org_id,
+        "progress": round(job.progress, 3),
+        "message": job.message,
+        "error": job.error,
+        "result": job.result,
+        "attempts": job.attempts,
+        "actor": job.actor,
+        "created_at": job.created_at.isoformat(),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+def audit_dict(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "at": event.at.isoformat() if event.at else None,
+        "actor": event.actor,
+        "action": event.action,
+        "org": event.org_name,
+        "org_id": event.org_id,
+        "details": event.details,
+    }
+
+
+def audit_table(events: list[AuditEvent]) -> Table:
+    table = Table("When", "Who", "Action", "Org", "Details", title="Audit trail")
+    for e in events:
+        details = ", ".join(f"{k}={v}" for k, v in e.details.items())
+        when = e.at.strftime("%Y-%m-%d %H:%M:%S") if e.at else ""
+        table.add_row(when, e.actor, e.action, e.org_name or "", details)
+    return table
+
+
+def _node(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name)
+
+
+def _yes(flag: bool) -> str:
+    return "[green]yes[/]" if flag else "[dim]no[/]"

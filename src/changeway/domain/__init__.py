@@ -1,0 +1,1 @@
+"""Pure rules of changeway: no I/O, no framework."""

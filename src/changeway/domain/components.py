@@ -1,0 +1,47 @@
+"""Metadata components: what every layer above the format adapters sees.
+
+A component is identified by (type, full name) and made of files. File paths are
+POSIX paths in Salesforce *source format*, relative to the project root (for
+example ``force-app/main/default/classes/Foo.cls``); contents are the exact bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class ComponentKey:
+    """Identity of a component: metadata type and full name."""
+
+    type: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.name}"
+
+    @classmethod
+    def parse(cls, text: str) -> ComponentKey:
+        """Parse ``TYPE:NAME`` as users type it."""
+        type_, sep, name = text.partition(":")
+        if not sep or not type_ or not name:
+            raise ValueError(f"expected TYPE:NAME, got {text!r}")
+        return cls(type_.strip(), name.strip())
+
+
+@dataclass(frozen=True)
+class Component:
+    """A component with its files (source-format path -> exact bytes)."""
+
+    type: str
+    name: str
+    files: Mapping[str, bytes] = field(default_factory=dict)
+
+    @property
+    def key(self) -> ComponentKey:
+        return ComponentKey(self.type, self.name)
+
+    @property
+    def size(self) -> int:
+        return sum(len(data) for data in self.files.values())

@@ -1,0 +1,254 @@
+"""Running durable jobs: enqueue in the caller's transaction, claim under a lease, execute.
+
+A job's handler does its work in short transactions and reports progress, which also renews
+the lease. A worker that dies leaves an expired lease: the next worker takes the job over
+(handlers are idempotent) or, after MAX_ATTEMPTS, fails it cleanly through the handler's
+``fail`` so that nothing stays half done.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from changeway.domain.clock import Clock
+from changeway.domain.errors import ChangewayError, NotFound
+from changeway.domain.jobs import LEASE, MAX_ATTEMPTS, Job, JobStatus
+from changeway.services.ports import UnitOfWork, UnitOfWorkFactory
+
+ProgressListener = Callable[[Job], None]
+
+
+class JobHandler(Protocol):
+    """The work of one job kind."""
+
+    def run(self, ctx: JobContext) -> dict[str, Any]:
+        """Do the work (idempotently); return the job's result."""
+        ...
+
+    def fail(self, uow: UnitOfWork, job: Job, error: str) -> None:
+        """Undo or mark what the job started, in the transaction that fails it."""
+        ...
+
+
+@dataclass
+class JobContext:
+    """What a handler gets: its job, storage, the clock, and a way to report progress."""
+
+    job: Job
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
+    worker: str
+    listener: ProgressListener | None = None
+
+    def progress(self, fraction: float, message: str) -> None:
+        """Record progress and renew the lease, in a transaction of its own."""
+        with self.uow_factory() as uow:
+            job = uow.jobs.get(self.job.id)
+            if job is None:
+                raise NotFound(f"job {self.job.id} vanished")
+            job.progress = max(0.0, min(1.0, fraction))
+            job.message = message
+            job.lease_expires_at = self.clock.now() + LEASE
+            uow.jobs.save(job)
+            uow.commit()
+        self.job = job
+        if self.listener:
+            self.listener(job)
+
+
+def worker_name() -> str:
+    """A worker identity that tells hosts and processes apart in job rows."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def enqueue(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    actor: str,
+    org_id: str | None,
+    payload: Mapping[str, Any],
+    clock: Clock,
+    queue_key: str | None = None,
+) -> Job:
+    """Insert a pending job in the caller's transaction (committed with the change that asks)."""
+    return uow.jobs.add(
+        Job(
+            id=0,
+            kind=kind,
+            status=JobStatus.PENDING,
+            org_id=org_id,
+            payload=dict(payload),
+            created_at=clock.now(),
+            actor=actor,
+            queue_key=queue_key,
+            message="queued",
+        )
+    )
+
+
+def get_job(uow: UnitOfWork, job_id: int) -> Job:
+    """One job, or NotFound."""
+    job = uow.jobs.get(job_id)
+    if job is None:
+        raise NotFound(f"no job {job_id}")
+    return job
+
+
+def claim(
+    uow_factory: UnitOfWorkFactory,
+    *,
+    clock: Clock,
+    worker: str,
+    handlers: Mapping[str, JobHandler],
+    job_id: int | None = None,
+) -> Job | None:
+    """Take the next claimable job (or ``job_id``) under a lease; fail it after too many tries."""
+    with uow_factory() as uow:
+        job = uow.jobs.claimable(clock.now(), job_id=job_id)
+        if job is None:
+            return None
+        now = clock.now()
+        job.attempts += 1
+        if job.attempts > MAX_ATTEMPTS:
+            _finish_failed(
+                uow, job, handlers, f"abandoned after {MAX_ATTEMPTS} attempts by lost workers", now
+            )
+            uow.commit()
+            return None
+        job.status = JobStatus.IN_PROGRESS
+        job.started_at = job.started_at or now
+        job.lease_owner = worker
+        job.lease_expires_at = now + LEASE
+        if job.attempts > 1:
+            job.message = f"resumed (attempt {job.attempts})"
+        uow.jobs.save(job)
+        uow.commit()
+        return job
+
+
+def execute(
+    job: Job,
+    *,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    worker: str,
+    handlers: Mapping[str, JobHandler],
+    listener: ProgressListener | None = None,
+) -> Job:
+    """Run a claimed job's handler and record its outcome."""
+    handler = handlers[job.kind]
+    ctx = JobContext(
+        job=job, uow_factory=uow_factory, clock=clock, worker=worker, listener=listener
+    )
+    try:
+        result = handler.run(ctx)
+    except ChangewayError as error:
+        return _fail(job.id, uow_factory, clock, handlers, str(error), listener)
+    except Exception as error:  # an unexpected fault must still end the job, never leave it stuck
+        return _fail(job.id, uow_factory, clock, handlers, f"internal error: {error!r}", listener)
+    with uow_factory() as uow:
+        done = get_job(uow, job.id)
+        done.status = JobStatus.SUCCEEDED
+        done.progress = 1.0
+        done.message = "done"
+        done.result = result
+        done.finished_at = clock.now()
+        done.lease_owner = done.lease_expires_at = None
+        uow.jobs.save(done)
+        uow.commit()
+    if listener:
+        listener(done)
+    return done
+
+
+def run_next(
+    uow_factory: UnitOfWorkFactory,
+    *,
+    clock: Clock,
+    worker: str,
+    handlers: Mapping[str, JobHandler],
+    listener: ProgressListener | None = None,
+    job_id: int | None = None,
+) -> Job | None:
+    """Claim and execute one job; ``None`` when there is nothing to do."""
+    job = claim(uow_factory, clock=clock, worker=worker, handlers=handlers, job_id=job_id)
+    if job is None:
+        return None
+    return execute(
+        job,
+        uow_factory=uow_factory,
+        clock=clock,
+        worker=worker,
+        handlers=handlers,
+        listener=listener,
+    )
+
+
+def wait_for(
+    job_id: int,
+    *,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    worker: str,
+    handlers: Mapping[str, JobHandler],
+    listener: ProgressListener | None = None,
+    poll_seconds: float = 0.2,
+    timeout_seconds: float | None = None,
+) -> Job:
+    """Follow a job to its end, running it here when no other worker has it (embedded mode)."""
+    deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
+    while True:
+        with uow_factory() as uow:
+            job = get_job(uow, job_id)
+        if job.status.is_final:
+            return job
+        if listener:
+            listener(job)
+        ran = run_next(
+            uow_factory,
+            clock=clock,
+            worker=worker,
+            handlers=handlers,
+            listener=listener,
+            job_id=job_id,
+        )
+        if ran is not None and ran.status.is_final:
+            return ran
+        if deadline is not None and time.monotonic() > deadline:
+            return job
+        time.sleep(poll_seconds)
+
+
+def _fail(
+    job_id: int,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    handlers: Mapping[str, JobHandler],
+    error: str,
+    listener: ProgressListener | None,
+) -> Job:
+    with uow_factory() as uow:
+        job = get_job(uow, job_id)
+        _finish_failed(uow, job, handlers, error, clock.now())
+        uow.commit()
+    if listener:
+        listener(job)
+    return job
+
+
+def _finish_failed(
+    uow: UnitOfWork, job: Job, handlers: Mapping[str, JobHandler], error: str, now: Any
+) -> None:
+    handlers[job.kind].fail(uow, job, error)
+    job.status = JobStatus.FAILED
+    job.error = error
+    job.message = "failed"
+    job.finished_at = now
+    job.lease_owner = job.lease_expires_at = None
+    uow.jobs.save(job)

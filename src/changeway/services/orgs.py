@@ -1,0 +1,67 @@
+"""Production orgs: create, list, show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from changeway.domain.clock import Clock
+from changeway.domain.errors import Refused
+from changeway.domain.orgs import Org, new_production
+from changeway.services.audit import record
+from changeway.services.lookup import refresh_copy_of, resolve_org
+from changeway.services.ports import UnitOfWork
+
+
+def create_production(uow: UnitOfWork, *, clock: Clock, actor: str, name: str) -> Org:
+    """Create a production org; production names are unique on the server."""
+    now = clock.now()
+    org = new_production(name=name, now=now)
+    if any(o.is_production for o in uow.orgs.named(name)):
+        raise Refused(f"a production org named {name!r} exists")
+    uow.orgs.add(org)
+    record(uow, at=now, actor=actor, action="org.created", org=org, kind=org.kind.value)
+    uow.commit()
+    return org
+
+
+@dataclass(frozen=True)
+class OrgSummary:
+    """An org with the names a listing shows next to it."""
+
+    org: Org
+    production_name: str
+    source_name: str | None
+    refresh: Org | None
+
+
+def list_orgs(uow: UnitOfWork) -> list[OrgSummary]:
+    """Every org that is not gone, grouped by family, production first."""
+    orgs = uow.orgs.all()
+    names = {o.id: o.name for o in uow.orgs.all(include_gone=True)}
+    summaries = [
+        OrgSummary(
+            org=o,
+            production_name=names.get(o.production_id, o.production_id),
+            source_name=names.get(o.source_id) if o.source_id else None,
+            refresh=None,
+        )
+        for o in orgs
+    ]
+    return sorted(
+        summaries,
+        key=lambda s: (s.production_name.lower(), not s.org.is_production, s.org.name.lower()),
+    )
+
+
+def show_org(uow: UnitOfWork, *, ref: str) -> OrgSummary:
+    """One org, with its family's production and any refresh in flight."""
+    org = resolve_org(uow, ref)
+    production = uow.orgs.get(org.production_id)
+    source = uow.orgs.get(org.source_id) if org.source_id else None
+    copy = refresh_copy_of(uow, org) if not org.is_production else None
+    return OrgSummary(
+        org=org,
+        production_name=production.name if production else org.production_id,
+        source_name=source.name if source else None,
+        refresh=copy,
+    )
