@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from changeway.adapters.db.engine import create_engine, migrate
 from changeway.adapters.db.unit_of_work import SqlUnitOfWork
+from changeway.adapters.runners.command import CommandTestRunner
 from changeway.config import Settings
 from changeway.domain.clock import Clock, SystemClock
-from changeway.services import sandboxes
+from changeway.services import deployments, sandboxes
 from changeway.services.jobs import JobHandler
 from changeway.services.ports import UnitOfWork
 
@@ -33,11 +34,13 @@ class App:
         self.engine.dispose()
 
 
-def job_handlers() -> dict[str, JobHandler]:
+def job_handlers(settings: Settings) -> dict[str, JobHandler]:
     """Every job kind and the handler that runs it."""
+    runner = CommandTestRunner(settings.test_runner) if settings.test_runner else None
     return {
         sandboxes.COPY_JOB: sandboxes.CopySandbox(),
         sandboxes.DELETE_JOB: sandboxes.DeleteSandbox(),
+        deployments.RUN_JOB: deployments.RunDeployment(test_runner=runner),
     }
 
 
@@ -48,5 +51,5 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, schema: str | N
     engine = create_engine(settings.database_url, schema=schema)
     migrate(engine)
     return App(
-        settings=settings, engine=engine, clock=clock or SystemClock(), handlers=job_handlers()
+        settings=settings, engine=engine, clock=clock or SystemClock(), handlers=job_handlers(settings)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ class Settings:
 
     data_dir: Path
     database_url: str
+    test_runner: str | None = None
 
     @classmethod
     def load(cls, *, data_dir: Path | None = None, database_url: str | None = None) -> Settings:
@@ -27,4 +29,18 @@ class Settings:
         url = database_url or os.environ.get("CHANGEWAY_DATABASE_URL")
         if not url:
             url = f"sqlite:///{directory / 'changeway.db'}"
-        return cls(data_dir=directory, database_url=url)
+        return cls(data_dir=directory, database_url=url, test_runner=_test_runner(directory))
+
+
+def _test_runner(directory: Path) -> str | None:
+    """The operator's test runner command: ``CHANGEWAY_TEST_RUNNER``, else ``runner`` in the
+    ``[tests]`` table of ``config.toml`` in the data directory. Never set through the API."""
+    command = os.environ.get("CHANGEWAY_TEST_RUNNER")
+    if command:
+        return command
+    config = directory / "config.toml"
+    if config.is_file():
+        with config.open("rb") as handle:
+            runner = tomllib.load(handle).get("tests", {}).get("runner")
+        return str(runner) if runner else None
+    return None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,8 @@ from rich.console import Console
 
 from changeway.bootstrap import App, bootstrap
 from changeway.config import Settings
-from changeway.domain.errors import ChangewayError
+from changeway.domain.clock import Clock, FixedClock, SystemClock
+from changeway.domain.errors import ChangewayError, Refused
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -37,8 +40,20 @@ class CliState:
     @property
     def app(self) -> App:
         if self._app is None:
-            self._app = bootstrap(Settings.load(data_dir=self.data_dir))
+            self._app = bootstrap(Settings.load(data_dir=self.data_dir), clock=clock_from_env())
         return self._app
+
+
+def clock_from_env() -> Clock:
+    """The system clock, or a fixed time from ``CHANGEWAY_NOW`` (ISO 8601, UTC if no zone)."""
+    text = os.environ.get("CHANGEWAY_NOW", "").strip()
+    if not text:
+        return SystemClock()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise Refused(f"CHANGEWAY_NOW={text!r} is not an ISO 8601 date and time") from None
+    return FixedClock(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def default_actor() -> str:

@@ -6,7 +6,19 @@ from pathlib import Path
 
 import typer
 
-from changeway.cli import audit, connections, demo, jobs, orgs, sandboxes
+from changeway.cli import (
+    audit,
+    changesets,
+    compare,
+    connections,
+    demo,
+    deployments,
+    inbound,
+    jobs,
+    metadata,
+    orgs,
+    sandboxes,
+)
 from changeway.cli.context import CliState, default_actor
 
 app = typer.Typer(
@@ -19,6 +31,11 @@ app.add_typer(orgs.app, name="org")
 app.add_typer(sandboxes.app, name="sandbox")
 app.add_typer(connections.app, name="connection")
 app.add_typer(jobs.app, name="job")
+app.add_typer(metadata.app, name="metadata")
+app.add_typer(changesets.app, name="changeset")
+app.add_typer(inbound.app, name="inbound")
+app.add_typer(deployments.app, name="deployment")
+app.command("compare")(compare.compare)
 app.command("worker")(jobs.worker)
 app.command("audit")(audit.audit)
 app.command("demo")(demo.demo)

@@ -10,9 +10,14 @@ from changeway.domain.jobs import Job, JobStatus
 from changeway.services.jobs import wait_for, worker_name
 
 
-def follow(state: CliState, job: Job, *, wait: bool, as_json: bool, label: str) -> Job:
-    """Run/await ``job`` unless ``wait`` is off; print the outcome; return the final job."""
+def follow(
+    state: CliState, job: Job, *, wait: bool, as_json: bool, label: str, quiet: bool = False
+) -> Job:
+    """Run/await ``job`` unless ``wait`` is off; print the outcome (unless ``quiet``, when the
+    caller prints its own); return the final job."""
     if not wait:
+        if quiet:
+            return job
         if as_json:
             print_json(job_dict(job))
         else:
@@ -42,6 +47,8 @@ def follow(state: CliState, job: Job, *, wait: bool, as_json: bool, label: str) 
             handlers=app.handlers,
             listener=update,
         )
+    if quiet:
+        return done
     if as_json:
         print_json(job_dict(done))
     elif done.status is JobStatus.SUCCEEDED:

@@ -7,8 +7,13 @@ from typing import Any
 from rich.table import Table
 
 from changeway.domain.audit import AuditEvent
+from changeway.domain.changesets import ChangeSet, InboundChangeSet, Item
+from changeway.domain.components import ComponentKey
 from changeway.domain.connections import Connection, PromotionPaths
+from changeway.domain.deployments import ComponentResult, Deployment
 from changeway.domain.jobs import Job
+from changeway.domain.versions import OrgVersion
+from changeway.services.metadata import ComponentEntry
 from changeway.services.orgs import OrgSummary
 
 
@@ -157,3 +162,108 @@ def _node(name: str) -> str:
 
 def _yes(flag: bool) -> str:
     return "[green]yes[/]" if flag else "[dim]no[/]"
+
+
+def component_entry_dict(entry: ComponentEntry) -> dict[str, Any]:
+    return {
+        "type": entry.key.type,
+        "name": entry.key.name,
+        "files": [{"path": f.path, "size": f.size, "sha256": f.hash} for f in entry.files],
+    }
+
+
+def version_dict(version: OrgVersion) -> dict[str, Any]:
+    return {
+        "number": version.number,
+        "id": version.id,
+        "kind": version.kind.value,
+        "author": version.author,
+        "reason": version.reason,
+        "created_at": version.created_at.isoformat(),
+        "components": version.components,
+        "parent_id": version.parent_id,
+    }
+
+
+def item_dict(item: Item) -> dict[str, Any]:
+    return {
+        "type": item.key.type,
+        "name": item.key.name,
+        "action": item.action.value,
+        "phase": item.phase.value if item.phase else None,
+        "content": item.content,
+    }
+
+
+def change_set_dict(cs: ChangeSet) -> dict[str, Any]:
+    return {
+        "id": cs.id,
+        "name": cs.name,
+        "description": cs.description,
+        "status": cs.status.value,
+        "created_by": cs.created_by,
+        "created_at": cs.created_at.isoformat(),
+        "closed_at": cs.closed_at.isoformat() if cs.closed_at else None,
+        "components": [item_dict(i) for _k, i in sorted(cs.items.items())],
+    }
+
+
+def inbound_dict(inbound: InboundChangeSet, *, source: str, target: str) -> dict[str, Any]:
+    return {
+        "id": inbound.id,
+        "name": inbound.name,
+        "description": inbound.description,
+        "source": source,
+        "source_id": inbound.source_org_id,
+        "target": target,
+        "uploaded_by": inbound.uploaded_by,
+        "uploaded_at": inbound.uploaded_at.isoformat(),
+        "status": inbound.status.value,
+        "deployed_at": inbound.deployed_at.isoformat() if inbound.deployed_at else None,
+        "components": [item_dict(i) for _k, i in sorted(inbound.items.items())],
+    }
+
+
+def items_table(items: dict[ComponentKey, Item]) -> Table:
+    table = Table("Type", "Name", "Action")
+    for key, item in sorted(items.items()):
+        action = item.action.value + (f" ({item.phase.value})" if item.phase else "")
+        table.add_row(key.type, key.name, action)
+    return table
+
+
+def deployment_dict(d: Deployment) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "kind": d.kind.value,
+        "status": d.status.value,
+        "target_id": d.target_org_id,
+        "inbound_id": d.inbound_id,
+        "validation_id": d.validation_id,
+        "rollback_of": d.rollback_of_id,
+        "created_by": d.created_by,
+        "created_at": d.created_at.isoformat(),
+        "started_at": d.started_at.isoformat() if d.started_at else None,
+        "finished_at": d.finished_at.isoformat() if d.finished_at else None,
+        "test_level": d.test_level.value,
+        "tests": d.tests,
+        "allow_overwrite": d.allow_overwrite,
+        "overwrite_reason": d.overwrite_reason,
+        "error": d.error,
+        "components": [c.to_json() for c in d.components],
+        "test_results": d.tests_result,
+        "timings": d.timings,
+        "job_id": d.job_id,
+    }
+
+
+def result_table(results: list[ComponentResult], *, title: str) -> Table:
+    table = Table("Type", "Name", "Result", "Problem", title=title)
+    colours = {"failed": "red", "created": "green", "changed": "cyan", "deleted": "magenta"}
+    for r in results:
+        where = f" ({r.path}{':' + str(r.line) if r.line else ''})" if r.path else ""
+        colour = colours.get(r.outcome.value, "dim")
+        table.add_row(
+            r.key.type, r.key.name, f"[{colour}]{r.outcome.value}[/]", (r.problem or "") + where
+        )
+    return table

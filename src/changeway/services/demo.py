@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from changeway.domain.clock import Clock
 from changeway.domain.jobs import Job
@@ -12,6 +13,8 @@ from changeway.services.ports import UnitOfWorkFactory
 
 #: Who may send to whom: (target, source) — Test → Prod, Prod → Dev, Dev ⇄ Test.
 REFERENCE_PATHS = (("Prod", "Test"), ("Dev", "Prod"), ("Dev", "Test"), ("Test", "Dev"))
+#: A small app (objects, fields, Apex, an LWC, a layout, a tab, a permission set) for Prod.
+SAMPLE_APP = Path(__file__).resolve().parents[1] / "demo" / "sample_app"
 
 
 def build_reference_scenario(
@@ -21,9 +24,9 @@ def build_reference_scenario(
     actor: str,
     run_job: Callable[[Job], Job],
 ) -> None:
-    """Create Prod, its developer sandboxes Dev and Test, and authorize the reference paths."""
+    """Create Prod (holding the sample app), sandboxes Dev and Test, and the reference paths."""
     with uow_factory() as uow:
-        orgs.create_production(uow, clock=clock, actor=actor, name="Prod")
+        orgs.create_production(uow, clock=clock, actor=actor, name="Prod", initial=SAMPLE_APP)
     for name in ("Dev", "Test"):
         with uow_factory() as uow:
             _, job = sandboxes.create_sandbox(

@@ -23,6 +23,10 @@ from changeway.services.ports import UnitOfWork, UnitOfWorkFactory
 ProgressListener = Callable[[Job], None]
 
 
+class JobCanceled(Exception):
+    """Raised by a handler that stopped because its job was asked to cancel."""
+
+
 class JobHandler(Protocol):
     """The work of one job kind."""
 
@@ -148,16 +152,31 @@ def execute(
     )
     try:
         result = handler.run(ctx)
+    except JobCanceled:
+        return _end(job.id, uow_factory, clock, JobStatus.CANCELED, "canceled", listener)
     except ChangewayError as error:
         return _fail(job.id, uow_factory, clock, handlers, str(error), listener)
     except Exception as error:  # an unexpected fault must still end the job, never leave it stuck
         return _fail(job.id, uow_factory, clock, handlers, f"internal error: {error!r}", listener)
+    return _end(job.id, uow_factory, clock, JobStatus.SUCCEEDED, "done", listener, result)
+
+
+def _end(
+    job_id: int,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    status: JobStatus,
+    message: str,
+    listener: ProgressListener | None,
+    result: dict[str, Any] | None = None,
+) -> Job:
     with uow_factory() as uow:
-        done = get_job(uow, job.id)
-        done.status = JobStatus.SUCCEEDED
-        done.progress = 1.0
-        done.message = "done"
-        done.result = result
+        done = get_job(uow, job_id)
+        done.status = status
+        if status is JobStatus.SUCCEEDED:
+            done.progress = 1.0
+        done.message = message
+        done.result = result or {}
         done.finished_at = clock.now()
         done.lease_owner = done.lease_expires_at = None
         uow.jobs.save(done)

@@ -2,24 +2,57 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
+from changeway.adapters import formats
+from changeway.domain import tree
 from changeway.domain.clock import Clock
 from changeway.domain.errors import Refused
 from changeway.domain.orgs import Org, new_production
+from changeway.domain.versions import VersionKind
 from changeway.services.audit import record
 from changeway.services.lookup import refresh_copy_of, resolve_org
 from changeway.services.ports import UnitOfWork
+from changeway.services.versions import commit_version, store_components
 
 
-def create_production(uow: UnitOfWork, *, clock: Clock, actor: str, name: str) -> Org:
-    """Create a production org; production names are unique on the server."""
+def create_production(
+    uow: UnitOfWork, *, clock: Clock, actor: str, name: str, initial: Path | None = None
+) -> Org:
+    """Create a production org, empty or holding the metadata at ``initial``.
+
+    Production names are unique on the server. The input is read and checked before
+    anything is written.
+    """
     now = clock.now()
     org = new_production(name=name, now=now)
     if any(o.is_production for o in uow.orgs.named(name)):
         raise Refused(f"a production org named {name!r} exists")
+    components = formats.read_metadata(initial).components if initial else []
     uow.orgs.add(org)
-    record(uow, at=now, actor=actor, action="org.created", org=org, kind=org.kind.value)
+    root = tree.build_root(uow.metadata, store_components(uow, components))
+    reason = f"initial metadata from {initial.name}" if initial else "new empty org"
+    version = commit_version(
+        uow,
+        org=org,
+        root=root,
+        kind=VersionKind.IMPORT if initial else VersionKind.EMPTY,
+        author=actor,
+        reason=reason,
+        at=now,
+        parent_id=None,
+    )
+    org = replace(org, head_version_id=version.id)
+    record(
+        uow,
+        at=now,
+        actor=actor,
+        action="org.created",
+        org=org,
+        kind=org.kind.value,
+        components=version.components,
+    )
     uow.commit()
     return org
 
@@ -35,17 +68,23 @@ class OrgSummary:
 
 
 def list_orgs(uow: UnitOfWork) -> list[OrgSummary]:
-    """Every org that is not gone, grouped by family, production first."""
+    """Every org that is not gone, grouped by family, production first.
+
+    A refreshed copy waiting for activation is not listed on its own: it shows as the
+    ``refresh`` of the sandbox it will replace.
+    """
     orgs = uow.orgs.all()
     names = {o.id: o.name for o in uow.orgs.all(include_gone=True)}
+    copies = {o.replaces_id: o for o in orgs if o.is_refresh_copy}
     summaries = [
         OrgSummary(
             org=o,
             production_name=names.get(o.production_id, o.production_id),
             source_name=names.get(o.source_id) if o.source_id else None,
-            refresh=None,
+            refresh=copies.get(o.id),
         )
         for o in orgs
+        if not o.is_refresh_copy
     ]
     return sorted(
         summaries,

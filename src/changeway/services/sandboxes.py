@@ -23,10 +23,12 @@ from changeway.domain.orgs import (
     refresh_source,
     require_pending_activation,
 )
+from changeway.domain.versions import OrgVersion, VersionKind
 from changeway.services.audit import record
 from changeway.services.jobs import JobContext, enqueue
 from changeway.services.lookup import refresh_copy_of, resolve_org
 from changeway.services.ports import UnitOfWork
+from changeway.services.versions import commit_version, head_version
 
 COPY_JOB = "sandbox.copy"
 DELETE_JOB = "sandbox.delete"
@@ -177,9 +179,8 @@ class CopySandbox:
                 raise Refused(f"the source org {source.name} is {source.status.value}")
             now = ctx.clock.now()
             done = OrgStatus.PENDING_ACTIVATION if org.replaces_id else OrgStatus.ACTIVE
-            copied = replace(
-                org, status=done, copied_at=now, head_version_id=source.head_version_id
-            )
+            version = _copy_metadata(uow, org=org, source=source, actor=ctx.job.actor, at=now)
+            copied = replace(org, status=done, copied_at=now, head_version_id=version.id)
             uow.orgs.save(copied)
             record(
                 uow,
@@ -226,6 +227,21 @@ class DeleteSandbox:
 
     def fail(self, uow: UnitOfWork, job: Job, error: str) -> None:
         """A failed delete keeps the sandbox in ``deleting``: it is retried by deleting again."""
+
+
+def _copy_metadata(uow: UnitOfWork, *, org: Org, source: Org, actor: str, at: Any) -> OrgVersion:
+    """The copy's first version shares the source's tree: one row, whatever the org's size."""
+    origin = head_version(uow, source)
+    return commit_version(
+        uow,
+        org=org,
+        root=origin.root,
+        kind=VersionKind.COPY,
+        author=actor,
+        reason=f"copy of {source.name}@{origin.number}",
+        at=at,
+        parent_id=origin.id,
+    )
 
 
 def _copy_job(uow: UnitOfWork, *, clock: Clock, actor: str, org: Org, from_id: str) -> Job:

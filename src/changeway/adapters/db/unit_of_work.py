@@ -6,6 +6,9 @@ from types import TracebackType
 
 import sqlalchemy as sa
 
+from changeway.adapters.db.change_set_repository import ChangeSetRepository
+from changeway.adapters.db.deployment_repository import DeploymentRepository
+from changeway.adapters.db.metadata_store import MetadataRepository
 from changeway.adapters.db.repositories import (
     AuditRepository,
     AuthorizationRepository,
@@ -21,6 +24,9 @@ class SqlUnitOfWork:
     authorizations: AuthorizationRepository
     jobs: JobRepository
     audit: AuditRepository
+    metadata: MetadataRepository
+    change_sets: ChangeSetRepository
+    deployments: DeploymentRepository
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -32,6 +38,9 @@ class SqlUnitOfWork:
         self.authorizations = AuthorizationRepository(self._conn)
         self.jobs = JobRepository(self._conn)
         self.audit = AuditRepository(self._conn)
+        self.metadata = MetadataRepository(self._conn)
+        self.change_sets = ChangeSetRepository(self._conn)
+        self.deployments = DeploymentRepository(self._conn)
         return self
 
     def commit(self) -> None:

@@ -1,0 +1,113 @@
+"""Validations, deployments, quick deploys and rollbacks, with their per-component results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from changeway.adapters.db import schema as t
+from changeway.domain.deployments import (
+    ComponentResult,
+    Deployment,
+    DeploymentKind,
+    DeploymentStatus,
+    TestLevel,
+)
+
+
+class DeploymentRepository:
+    """Deployment rows; results are stored as JSON beside them."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+
+    def add(self, d: Deployment) -> Deployment:
+        values = _row(d)
+        values.pop("id")
+        d.id = int(
+            self._conn.execute(t.deployments.insert().values(**values)).inserted_primary_key[0]
+        )
+        return d
+
+    def save(self, d: Deployment) -> None:
+        self._conn.execute(
+            t.deployments.update().where(t.deployments.c.id == d.id).values(**_row(d))
+        )
+
+    def get(self, deployment_id: int, *, lock: bool = False) -> Deployment | None:
+        query = sa.select(t.deployments).where(t.deployments.c.id == deployment_id)
+        if lock and self._conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self._conn.execute(query).first()
+        return _deployment(row) if row else None
+
+    def of_org(self, org_ids: list[str]) -> list[Deployment]:
+        query = (
+            sa.select(t.deployments)
+            .where(t.deployments.c.target_org_id.in_(org_ids))
+            .order_by(t.deployments.c.id)
+        )
+        return [_deployment(r) for r in self._conn.execute(query)]
+
+    def of_inbound(self, inbound_id: int) -> list[Deployment]:
+        query = (
+            sa.select(t.deployments)
+            .where(t.deployments.c.inbound_id == inbound_id)
+            .order_by(t.deployments.c.id)
+        )
+        return [_deployment(r) for r in self._conn.execute(query)]
+
+
+def _row(d: Deployment) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "kind": d.kind.value,
+        "target_org_id": d.target_org_id,
+        "status": d.status.value,
+        "created_by": d.created_by,
+        "created_at": d.created_at,
+        "inbound_id": d.inbound_id,
+        "validation_id": d.validation_id,
+        "rollback_of_id": d.rollback_of_id,
+        "test_level": d.test_level.value,
+        "tests": d.tests,
+        "allow_overwrite": d.allow_overwrite,
+        "overwrite_reason": d.overwrite_reason,
+        "base_version_id": d.base_version_id,
+        "result_version_id": d.result_version_id,
+        "job_id": d.job_id,
+        "started_at": d.started_at,
+        "finished_at": d.finished_at,
+        "components": [c.to_json() for c in d.components],
+        "tests_result": d.tests_result,
+        "error": d.error,
+        "timings": d.timings,
+    }
+
+
+def _deployment(row: sa.Row[Any]) -> Deployment:
+    return Deployment(
+        id=row.id,
+        kind=DeploymentKind(row.kind),
+        target_org_id=row.target_org_id,
+        status=DeploymentStatus(row.status),
+        created_by=row.created_by,
+        created_at=row.created_at,
+        inbound_id=row.inbound_id,
+        validation_id=row.validation_id,
+        rollback_of_id=row.rollback_of_id,
+        test_level=TestLevel(row.test_level),
+        tests=list(row.tests),
+        allow_overwrite=row.allow_overwrite,
+        overwrite_reason=row.overwrite_reason,
+        base_version_id=row.base_version_id,
+        result_version_id=row.result_version_id,
+        job_id=row.job_id,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        components=[ComponentResult.from_json(c) for c in row.components],
+        tests_result=dict(row.tests_result),
+        error=row.error,
+        timings=dict(row.timings),
+    )

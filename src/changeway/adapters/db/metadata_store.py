@@ -1,0 +1,192 @@
+"""Metadata storage: file contents and tree nodes by hash (stored once), and org versions."""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from changeway.adapters.db import schema as t
+from changeway.domain.errors import Conflict
+from changeway.domain.tree import Node, encode
+from changeway.domain.versions import OrgVersion, VersionKind
+
+_CHUNK = 500
+
+
+class _NodeCache:
+    """Nodes read from the database, by hash. Content-addressed, so never stale."""
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        self._items: OrderedDict[str, Node] = OrderedDict()
+        self._capacity = capacity
+
+    def get(self, digest: str) -> Node | None:
+        node = self._items.get(digest)
+        if node is not None:
+            self._items.move_to_end(digest)
+        return node
+
+    def add(self, digest: str, node: Node) -> None:
+        self._items[digest] = node
+        if len(self._items) > self._capacity:
+            self._items.popitem(last=False)
+
+
+_cache = _NodeCache()
+
+
+class MetadataRepository:
+    """Blobs, tree nodes and versions, within the unit of work's transaction."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+
+    def get_nodes(self, hashes: Iterable[str]) -> dict[str, Node]:
+        found: dict[str, Node] = {}
+        missing: list[str] = []
+        for digest in set(hashes):
+            node = _cache.get(digest)
+            if node is None:
+                missing.append(digest)
+            else:
+                found[digest] = node
+        for chunk in _chunks(missing):
+            rows = self._conn.execute(
+                sa.select(t.tree_nodes.c.hash, t.tree_nodes.c.data).where(
+                    t.tree_nodes.c.hash.in_(chunk)
+                )
+            )
+            for digest, data in rows:
+                node = json.loads(data)
+                _cache.add(digest, node)
+                found[digest] = node
+        absent = set(hashes) - set(found)
+        if absent:
+            raise KeyError(f"tree nodes missing from the store: {sorted(absent)[:3]}")
+        return found
+
+    def put_nodes(self, nodes: Mapping[str, Node]) -> None:
+        self._insert_missing(t.tree_nodes, {h: {"data": encode(n)} for h, n in nodes.items()})
+
+    def put_blobs(self, blobs: Mapping[str, bytes]) -> None:
+        """Store file contents not stored yet (by their sha256)."""
+        self._insert_missing(
+            t.blobs, {h: {"size": len(data), "data": data} for h, data in blobs.items()}
+        )
+
+    def get_blobs(self, hashes: Iterable[str]) -> dict[str, bytes]:
+        wanted = list(set(hashes))
+        out: dict[str, bytes] = {}
+        for chunk in _chunks(wanted):
+            query = sa.select(t.blobs.c.hash, t.blobs.c.data).where(t.blobs.c.hash.in_(chunk))
+            out.update((h, bytes(d)) for h, d in self._conn.execute(query))
+        return out
+
+    def add_version(
+        self,
+        *,
+        org_id: str,
+        parent_id: int | None,
+        root: str,
+        kind: VersionKind,
+        author: str,
+        reason: str,
+        at: datetime,
+        components: int,
+    ) -> OrgVersion:
+        number = 1 + (
+            self._conn.execute(
+                sa.select(sa.func.max(t.org_versions.c.number)).where(
+                    t.org_versions.c.org_id == org_id
+                )
+            ).scalar()
+            or 0
+        )
+        values: dict[str, Any] = {
+            "org_id": org_id,
+            "number": number,
+            "parent_id": parent_id,
+            "root": root,
+            "kind": kind.value,
+            "author": author,
+            "reason": reason,
+            "created_at": at,
+            "components": components,
+        }
+        new_id = self._conn.execute(t.org_versions.insert().values(**values)).inserted_primary_key[
+            0
+        ]
+        return OrgVersion(id=int(new_id), **{**values, "kind": kind})
+
+    def move_head(self, org_id: str, *, expected: int | None, new: int) -> None:
+        """Compare-and-set the org's head: fails if another change moved it meanwhile."""
+        o = t.orgs
+        condition = (
+            o.c.head_version_id.is_(None) if expected is None else (o.c.head_version_id == expected)
+        )
+        result = self._conn.execute(
+            o.update().where(o.c.id == org_id, condition).values(head_version_id=new)
+        )
+        if result.rowcount != 1:
+            raise Conflict("the org's metadata changed meanwhile; nothing was written, try again")
+
+    def get_version(self, version_id: int) -> OrgVersion | None:
+        row = self._conn.execute(
+            sa.select(t.org_versions).where(t.org_versions.c.id == version_id)
+        ).first()
+        return _version(row) if row else None
+
+    def version_number(self, org_id: str, number: int) -> OrgVersion | None:
+        row = self._conn.execute(
+            sa.select(t.org_versions).where(
+                t.org_versions.c.org_id == org_id, t.org_versions.c.number == number
+            )
+        ).first()
+        return _version(row) if row else None
+
+    def versions(self, org_id: str) -> list[OrgVersion]:
+        query = (
+            sa.select(t.org_versions)
+            .where(t.org_versions.c.org_id == org_id)
+            .order_by(t.org_versions.c.number)
+        )
+        return [_version(r) for r in self._conn.execute(query)]
+
+    def _insert_missing(self, table: sa.Table, rows: Mapping[str, dict[str, Any]]) -> None:
+        if not rows:
+            return
+        dialect = self._conn.dialect.name
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert
+        for chunk in _chunks(list(rows)):
+            present = set(
+                self._conn.execute(sa.select(table.c.hash).where(table.c.hash.in_(chunk))).scalars()
+            )
+            values = [{"hash": h, **rows[h]} for h in chunk if h not in present]
+            if values:
+                self._conn.execute(insert(table).on_conflict_do_nothing(), values)
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _version(row: sa.Row[Any]) -> OrgVersion:
+    return OrgVersion(
+        id=row.id,
+        org_id=row.org_id,
+        number=row.number,
+        parent_id=row.parent_id,
+        root=row.root,
+        kind=VersionKind(row.kind),
+        author=row.author,
+        reason=row.reason,
+        created_at=row.created_at,
+        components=row.components,
+    )

@@ -1,0 +1,1 @@
+"""Test runners that the server's operator configures."""

@@ -1,0 +1,166 @@
+"""Change sets: outbound (open, then closed by upload) and inbound (SPEC §4)."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from changeway.domain.components import ComponentKey
+from changeway.domain.errors import Refused
+from changeway.domain.orgs import Org
+
+
+class ChangeSetStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Action(StrEnum):
+    """What a change set does to a component in the target."""
+
+    UPSERT = "upsert"
+    DELETE = "delete"
+
+
+class Phase(StrEnum):
+    """When a deletion happens: before (default) or after the other changes."""
+
+    PRE = "pre"
+    POST = "post"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-change-set limits (settings), with Salesforce's defaults."""
+
+    max_files: int = 10_000
+    max_bytes: int = 400 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Item:
+    """One component of a change set. ``content`` (component node hash) and ``known`` (every
+    content of it that the source org's history has seen) are frozen at upload."""
+
+    key: ComponentKey
+    action: Action = Action.UPSERT
+    phase: Phase | None = None
+    content: str | None = None
+    known: tuple[str, ...] = ()
+
+
+@dataclass
+class ChangeSet:
+    """An outbound change set of ``org_id``."""
+
+    id: int
+    org_id: str
+    name: str
+    description: str
+    status: ChangeSetStatus
+    created_by: str
+    created_at: datetime
+    items: dict[ComponentKey, Item] = field(default_factory=dict)
+    closed_at: datetime | None = None
+    source_version_id: int | None = None
+
+    def require_open(self, action: str) -> None:
+        if self.status is not ChangeSetStatus.OPEN:
+            raise Refused(
+                f"cannot {action} change set {self.name!r}: it is closed (uploaded);"
+                " clone it to make an open copy"
+            )
+
+
+_NAME = re.compile(r"\S.{0,79}", re.DOTALL)
+
+
+def check_change_set_name(name: str) -> None:
+    """Refuse an empty or over-long change set name."""
+    if not _NAME.fullmatch(name) or name != name.strip() or "\n" in name:
+        raise Refused(f"invalid change set name {name!r}: use 1-80 characters on one line")
+
+
+def expand(patterns: list[ComponentKey], available: set[ComponentKey]) -> list[ComponentKey]:
+    """Resolve ``TYPE:NAME`` entries (``*`` and ``?`` wildcards allowed in the name).
+
+    A plain name that the org lacks is refused, naming it; a wildcard that matches nothing too.
+    """
+    by_type: dict[str, list[ComponentKey]] = {}
+    for key in available:
+        by_type.setdefault(key.type, []).append(key)
+    chosen: list[ComponentKey] = []
+    missing: list[str] = []
+    for pattern in patterns:
+        if any(ch in pattern.name for ch in "*?["):
+            found = [
+                k
+                for k in by_type.get(pattern.type, [])
+                if fnmatch.fnmatchcase(k.name, pattern.name)
+            ]
+            if not found:
+                missing.append(f"{pattern} (matches nothing)")
+            chosen.extend(sorted(found))
+        elif pattern in available:
+            chosen.append(pattern)
+        else:
+            missing.append(str(pattern))
+    if missing:
+        raise Refused("the org has no component " + ", ".join(missing))
+    return list(dict.fromkeys(chosen))
+
+
+def check_limits(files: int, size: int, limits: Limits, *, name: str) -> None:
+    """Refuse a change set over the file or size limit."""
+    if files > limits.max_files:
+        raise Refused(f"change set {name!r} has {files} files; the limit is {limits.max_files}")
+    if size > limits.max_bytes:
+        raise Refused(
+            f"change set {name!r} holds {size / 2**20:.1f} MB; the limit is"
+            f" {limits.max_bytes / 2**20:.0f} MB"
+        )
+
+
+class InboundStatus(StrEnum):
+    AWAITING = "awaiting_deployment"
+    DEPLOYED = "deployed"
+    DELETED = "deleted"
+
+
+@dataclass
+class InboundChangeSet:
+    """A change set uploaded to ``target_org_id``; its items are the frozen snapshot."""
+
+    id: int
+    change_set_id: int
+    name: str
+    description: str
+    source_org_id: str
+    target_org_id: str
+    uploaded_by: str
+    uploaded_at: datetime
+    status: InboundStatus
+    items: dict[ComponentKey, Item] = field(default_factory=dict)
+    deployed_at: datetime | None = None
+
+
+def require_deployable(inbound: InboundChangeSet, source: Org | None) -> None:
+    """Refuse to deploy when the source identity is gone (deleted or refreshed since upload)."""
+    if inbound.status is InboundStatus.DELETED:
+        raise Refused(f"inbound change set {inbound.name!r} was deleted")
+    if source is None or not source.is_active:
+        why = (
+            "deleted"
+            if source is None
+            else {"replaced": "refreshed", "deleting": "deleted"}.get(
+                source.status.value, source.status.value
+            )
+        )
+        name = source.name if source else inbound.source_org_id
+        raise Refused(
+            f"inbound change set {inbound.name!r} cannot be deployed: its source org {name} was"
+            f" {why} since it was uploaded"
+        )

@@ -1,0 +1,268 @@
+"""An org's metadata at a version: an immutable, content-addressed tree (like git's).
+
+A *component node* lists a component's files (path, content hash, size). The *root* maps each
+metadata type to a hash trie of that type's components (full name -> component node hash):
+a trie node holds up to ``LEAF_MAX`` entries, or splits 16 ways on the next hex digit of
+sha256(full name). The shape depends only on the content, so equal sets have equal hashes.
+A change rewrites only the nodes on the paths it touches; a copy is a new pointer to the same
+root; a comparison skips every subtree whose hash is equal on both sides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from changeway.domain.components import ComponentKey
+
+LEAF_MAX = 64
+Node = dict[str, Any]
+
+
+class NodeStore(Protocol):
+    """Where tree nodes live, addressed by the sha256 of their canonical encoding."""
+
+    def get_nodes(self, hashes: Iterable[str]) -> dict[str, Node]: ...
+    def put_nodes(self, nodes: Mapping[str, Node]) -> None: ...
+
+
+def encode(node: Node) -> bytes:
+    """The canonical bytes of a node (its hash is the sha256 of these)."""
+    return json.dumps(node, sort_keys=True, separators=(",", ":")).encode()
+
+
+def node_hash(node: Node) -> str:
+    return hashlib.sha256(encode(node)).hexdigest()
+
+
+def content_hash(data: bytes) -> str:
+    """The address of a file's content."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file of a component: its source-format path, content hash and size."""
+
+    path: str
+    hash: str
+    size: int
+
+
+def component_node(files: Iterable[FileRef]) -> Node:
+    return {"f": sorted([f.path, f.hash, f.size] for f in files)}
+
+
+def component_files(node: Node) -> list[FileRef]:
+    return [FileRef(path, digest, size) for path, digest, size in node["f"]]
+
+
+EMPTY_ROOT: Node = {"t": {}}
+EMPTY_ROOT_HASH = node_hash(EMPTY_ROOT)
+
+
+def _digit(name: str, depth: int) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[depth]
+
+
+class _Writer:
+    """Collects new nodes so a change writes them in one batch."""
+
+    def __init__(self, store: NodeStore) -> None:
+        self.store = store
+        self.new: dict[str, Node] = {}
+
+    def put(self, node: Node) -> str:
+        digest = node_hash(node)
+        self.new[digest] = node
+        return digest
+
+    def load(self, digest: str) -> Node:
+        if digest in self.new:
+            return self.new[digest]
+        return self.store.get_nodes([digest])[digest]
+
+
+def _build(writer: _Writer, entries: dict[str, str], depth: int) -> tuple[str, int] | None:
+    """Write the trie for ``entries`` (name -> component hash); ``None`` when empty."""
+    if not entries:
+        return None
+    if len(entries) <= LEAF_MAX or depth >= 63:
+        return writer.put({"l": sorted(entries.items())}), len(entries)
+    groups: dict[str, dict[str, str]] = {}
+    for name, comp in entries.items():
+        groups.setdefault(_digit(name, depth), {})[name] = comp
+    children: dict[str, list[Any]] = {}
+    for digit, group in groups.items():
+        built = _build(writer, group, depth + 1)
+        if built:
+            children[digit] = list(built)
+    return writer.put({"c": children, "n": len(entries)}), len(entries)
+
+
+def _entries(writer: _Writer, digest: str) -> dict[str, str]:
+    """Every (name -> component hash) under a trie node."""
+    node = writer.load(digest)
+    if "l" in node:
+        return dict(node["l"])
+    out: dict[str, str] = {}
+    for child, _count in node["c"].values():
+        out.update(_entries(writer, child))
+    return out
+
+
+def _apply(
+    writer: _Writer, digest: str | None, changes: dict[str, str | None], depth: int
+) -> tuple[str, int] | None:
+    """Apply ``changes`` (name -> new component hash, or None to delete) below a trie node."""
+    node = writer.load(digest) if digest else None
+    if node is None or "l" in node:
+        entries = dict(node["l"]) if node else {}
+        for name, comp in changes.items():
+            if comp is None:
+                entries.pop(name, None)
+            else:
+                entries[name] = comp
+        return _build(writer, entries, depth)
+    children = {d: list(v) for d, v in node["c"].items()}
+    groups: dict[str, dict[str, str | None]] = {}
+    for name, comp in changes.items():
+        groups.setdefault(_digit(name, depth), {})[name] = comp
+    for digit, group in groups.items():
+        current = children.get(digit)
+        result = _apply(writer, current[0] if current else None, group, depth + 1)
+        if result is None:
+            children.pop(digit, None)
+        else:
+            children[digit] = list(result)
+    total = sum(count for _h, count in children.values())
+    if total <= LEAF_MAX:
+        merged: dict[str, str] = {}
+        for child, _count in children.values():
+            merged.update(_entries(writer, child))
+        return _build(writer, merged, depth)
+    return writer.put({"c": children, "n": total}), total
+
+
+def apply_changes(store: NodeStore, root: str, changes: Mapping[ComponentKey, str | None]) -> str:
+    """A new root with ``changes`` applied (component node hash, or None to delete)."""
+    writer = _Writer(store)
+    types = {t: list(v) for t, v in writer.load(root)["t"].items()}
+    by_type: dict[str, dict[str, str | None]] = {}
+    for key, comp in changes.items():
+        by_type.setdefault(key.type, {})[key.name] = comp
+    for type_, group in by_type.items():
+        current = types.get(type_)
+        result = _apply(writer, current[0] if current else None, group, 0)
+        if result is None:
+            types.pop(type_, None)
+        else:
+            types[type_] = list(result)
+    new_root = writer.put({"t": types})
+    store.put_nodes(writer.new)
+    return new_root
+
+
+def build_root(store: NodeStore, components: Mapping[ComponentKey, str]) -> str:
+    """The root for exactly ``components`` (component node hashes), written in one batch."""
+    store.put_nodes({EMPTY_ROOT_HASH: EMPTY_ROOT})
+    return apply_changes(store, EMPTY_ROOT_HASH, components)
+
+
+def count(store: NodeStore, root: str) -> dict[str, int]:
+    """How many components of each type the version holds (read from the root alone)."""
+    return {t: n for t, (_h, n) in store.get_nodes([root])[root]["t"].items()}
+
+
+def iter_components(
+    store: NodeStore, root: str, *, type_: str | None = None
+) -> Iterator[tuple[ComponentKey, str]]:
+    """Every component (key, component node hash), type by type, names in order."""
+    types = store.get_nodes([root])[root]["t"]
+    for t in sorted(types):
+        if type_ is not None and t != type_:
+            continue
+        entries: dict[str, str] = {}
+        frontier = [types[t][0]]
+        while frontier:
+            nodes = store.get_nodes(frontier)
+            frontier = []
+            for digest in nodes:
+                node = nodes[digest]
+                if "l" in node:
+                    entries.update(node["l"])
+                else:
+                    frontier.extend(child for child, _n in node["c"].values())
+        for name in sorted(entries):
+            yield ComponentKey(t, name), entries[name]
+
+
+def lookup(store: NodeStore, root: str, key: ComponentKey) -> str | None:
+    """The component node hash of ``key`` in the version, or None."""
+    types = store.get_nodes([root])[root]["t"]
+    if key.type not in types:
+        return None
+    digest, depth = types[key.type][0], 0
+    while True:
+        node = store.get_nodes([digest])[digest]
+        if "l" in node:
+            return dict(node["l"]).get(key.name)
+        child = node["c"].get(_digit(key.name, depth))
+        if child is None:
+            return None
+        digest, depth = child[0], depth + 1
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A component that differs: ``before`` / ``after`` are component hashes or None."""
+
+    key: ComponentKey
+    before: str | None
+    after: str | None
+
+
+def diff(store: NodeStore, root_a: str, root_b: str) -> list[Difference]:
+    """Components that differ between two versions, visiting only subtrees that differ.
+
+    Levels are loaded in batches, so the cost follows the size of the difference.
+    """
+    if root_a == root_b:
+        return []
+    roots = store.get_nodes({root_a, root_b})
+    types_a, types_b = roots[root_a]["t"], roots[root_b]["t"]
+    pairs: list[tuple[str, str | None, str | None]] = []
+    for t in set(types_a) | set(types_b):
+        ha = types_a[t][0] if t in types_a else None
+        hb = types_b[t][0] if t in types_b else None
+        if ha != hb:
+            pairs.append((t, ha, hb))
+    out: list[Difference] = []
+    while pairs:
+        wanted = {h for _t, ha, hb in pairs for h in (ha, hb) if h}
+        nodes = store.get_nodes(wanted)
+        next_pairs: list[tuple[str, str | None, str | None]] = []
+        flat: list[tuple[str, str | None, str | None]] = []
+        for t, ha, hb in pairs:
+            na, nb = (nodes[ha] if ha else None), (nodes[hb] if hb else None)
+            if na is not None and nb is not None and "c" in na and "c" in nb:
+                ca, cb = na["c"], nb["c"]
+                for d in set(ca) | set(cb):
+                    xa = ca[d][0] if d in ca else None
+                    xb = cb[d][0] if d in cb else None
+                    if xa != xb:
+                        next_pairs.append((t, xa, xb))
+            else:
+                flat.append((t, ha, hb))
+        for t, ha, hb in flat:
+            writer = _Writer(store)
+            ea = _entries(writer, ha) if ha else {}
+            eb = _entries(writer, hb) if hb else {}
+            for name in set(ea) | set(eb):
+                if ea.get(name) != eb.get(name):
+                    out.append(Difference(ComponentKey(t, name), ea.get(name), eb.get(name)))
+        pairs = next_pairs
+    return sorted(out, key=lambda d: d.key)

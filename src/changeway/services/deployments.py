@@ -1,0 +1,580 @@
+"""Validate, deploy, quick deploy, roll back, cancel, preview; and the job that runs them.
+
+A deployment is checked against the target's head, then applied in one transaction that
+moves the head from that version to the new one (compare-and-set): all components or none,
+and a concurrent change fails it cleanly instead of being overwritten (SPEC §5).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from changeway.adapters import formats
+from changeway.domain import tree
+from changeway.domain.changesets import InboundStatus, Item, require_deployable
+from changeway.domain.clock import Clock
+from changeway.domain.components import ComponentKey
+from changeway.domain.deployments import (
+    ComponentResult,
+    Deployment,
+    DeploymentKind,
+    DeploymentStatus,
+    Outcome,
+    Plan,
+    TestLevel,
+    effective_test_level,
+    plan_change_set,
+    plan_rollback,
+    require_quick_deployable,
+)
+from changeway.domain.errors import ChangewayError, Conflict, NotFound, Refused
+from changeway.domain.jobs import Job, JobStatus
+from changeway.domain.orgs import Org
+from changeway.domain.testing import RunStatus, TestRun
+from changeway.domain.textdiff import FileDiff, file_diffs
+from changeway.domain.versions import OrgVersion, VersionKind
+from changeway.services.audit import record
+from changeway.services.inbound import find_inbound, in_flight
+from changeway.services.jobs import JobCanceled, JobContext, enqueue
+from changeway.services.lookup import resolve_org
+from changeway.services.ports import TestRunner, UnitOfWork
+from changeway.services.versions import (
+    commit_version,
+    component_index,
+    head_version,
+    load_components,
+)
+
+RUN_JOB = "deployment.run"
+
+
+class DeploymentFailed(ChangewayError):
+    """The deployment ran and failed its checks or tests; its results say why."""
+
+
+def request_deployment(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: str,
+    org: str,
+    ref: str,
+    check_only: bool,
+    test_level: TestLevel = TestLevel.DEFAULT,
+    tests: list[str] | None = None,
+    allow_overwrite: bool = False,
+    reason: str | None = None,
+) -> Deployment:
+    """Queue a validation (``check_only``) or deployment of an inbound change set."""
+    target = resolve_org(uow, org)
+    target.require_active("deploy to")
+    inbound = find_inbound(uow, target, ref)
+    require_deployable(inbound, uow.orgs.get(inbound.source_org_id))
+    running = in_flight(uow, inbound)
+    if running:
+        raise Refused(f"change set {inbound.name!r} already has deployment {running[0]} under way")
+    effective_test_level(test_level, tests or [], target)
+    _require_reason(allow_overwrite, reason)
+    kind = DeploymentKind.VALIDATION if check_only else DeploymentKind.DEPLOYMENT
+    return _queue(
+        uow,
+        clock=clock,
+        actor=actor,
+        target=target,
+        deployment=Deployment(
+            id=0,
+            kind=kind,
+            target_org_id=target.id,
+            status=DeploymentStatus.PENDING,
+            created_by=actor,
+            created_at=clock.now(),
+            inbound_id=inbound.id,
+            test_level=test_level,
+            tests=list(tests or []),
+            allow_overwrite=allow_overwrite,
+            overwrite_reason=reason,
+        ),
+        what=inbound.name,
+    )
+
+
+def quick_deploy(uow: UnitOfWork, *, clock: Clock, actor: str, deployment_id: int) -> Deployment:
+    """Deploy a successful validation without running checks and tests again."""
+    validation = get_deployment(uow, deployment_id=deployment_id)
+    target = _org(uow, validation.target_org_id)
+    require_quick_deployable(validation, target, clock.now())
+    return _queue(
+        uow,
+        clock=clock,
+        actor=actor,
+        target=target,
+        deployment=Deployment(
+            id=0,
+            kind=DeploymentKind.QUICK_DEPLOY,
+            target_org_id=target.id,
+            status=DeploymentStatus.PENDING,
+            created_by=actor,
+            created_at=clock.now(),
+            inbound_id=validation.inbound_id,
+            validation_id=validation.id,
+            test_level=validation.test_level,
+            tests=validation.tests,
+            allow_overwrite=validation.allow_overwrite,
+            overwrite_reason=validation.overwrite_reason,
+        ),
+        what=f"validation {validation.id}",
+    )
+
+
+def rollback(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: str,
+    deployment_id: int,
+    allow_overwrite: bool = False,
+    reason: str | None = None,
+) -> Deployment:
+    """Queue a deployment that restores exactly what ``deployment_id`` touched."""
+    original = get_deployment(uow, deployment_id=deployment_id)
+    if not original.kind.changes_target or original.status is not DeploymentStatus.SUCCEEDED:
+        raise Refused(
+            f"deployment {original.id} is a {original.status.value} {original.kind.value};"
+            " only a successful deployment can be rolled back"
+        )
+    _require_reason(allow_overwrite, reason)
+    target = _org(uow, original.target_org_id)
+    target.require_active("roll back in")
+    return _queue(
+        uow,
+        clock=clock,
+        actor=actor,
+        target=target,
+        deployment=Deployment(
+            id=0,
+            kind=DeploymentKind.ROLLBACK,
+            target_org_id=target.id,
+            status=DeploymentStatus.PENDING,
+            created_by=actor,
+            created_at=clock.now(),
+            rollback_of_id=original.id,
+            test_level=TestLevel.NO_TEST_RUN,
+            allow_overwrite=allow_overwrite,
+            overwrite_reason=reason,
+        ),
+        what=f"deployment {original.id}",
+    )
+
+
+def cancel(uow: UnitOfWork, *, clock: Clock, actor: str, deployment_id: int) -> Deployment:
+    """Cancel at once while queued; a running one goes through ``canceling``."""
+    d = get_deployment(uow, deployment_id=deployment_id, lock=True)
+    if d.status.is_final or d.status is DeploymentStatus.CANCELING:
+        raise Refused(f"deployment {d.id} is {d.status.value}; there is nothing to cancel")
+    job = uow.jobs.get(d.job_id, lock=True) if d.job_id else None
+    now = clock.now()
+    if d.status is DeploymentStatus.PENDING:
+        d.status, d.finished_at = DeploymentStatus.CANCELED, now
+        if job:
+            job.status, job.finished_at, job.message = JobStatus.CANCELED, now, "canceled"
+    else:
+        d.status = DeploymentStatus.CANCELING
+        if job:
+            job.status, job.message = JobStatus.CANCELING, "canceling"
+    uow.deployments.save(d)
+    if job:
+        uow.jobs.save(job)
+    record(
+        uow,
+        at=now,
+        actor=actor,
+        action=f"{d.kind.value}.cancel_requested",
+        org=_org(uow, d.target_org_id),
+        deployment=d.id,
+        status=d.status.value,
+    )
+    uow.commit()
+    return d
+
+
+def get_deployment(uow: UnitOfWork, *, deployment_id: int, lock: bool = False) -> Deployment:
+    """One deployment; ``lock`` holds its row until the transaction ends (PostgreSQL)."""
+    d = uow.deployments.get(deployment_id, lock=lock)
+    if d is None:
+        raise NotFound(f"no deployment {deployment_id}")
+    return d
+
+
+def list_deployments(uow: UnitOfWork, *, org: str) -> list[Deployment]:
+    """Every validation and deployment into ``org`` (all its identities), oldest first."""
+    target = resolve_org(uow, org)
+    return uow.deployments.of_org([target.id])
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What deploying an inbound change set would do to the target now."""
+
+    target: Org
+    results: list[ComponentResult]
+    diffs: dict[ComponentKey, list[FileDiff]]
+
+
+def preview(uow: UnitOfWork, *, org: str, ref: str, with_diffs: bool = True) -> Preview:
+    """The per-component outcome of a deployment, with text diffs, without running it."""
+    target = resolve_org(uow, org)
+    inbound = find_inbound(uow, target, ref)
+    head = head_version(uow, target)
+    plan = _plan_items(uow, head, inbound.items, allow_overwrite=False)
+    diffs: dict[ComponentKey, list[FileDiff]] = {}
+    if with_diffs:
+        touched = [r for r in plan.results if r.before != r.after]
+        befores = {
+            c.key: c.files
+            for c in load_components(uow, {r.key: r.before for r in touched if r.before})
+        }
+        afters = {
+            c.key: c.files
+            for c in load_components(uow, {r.key: r.after for r in touched if r.after})
+        }
+        for r in touched:
+            diffs[r.key] = file_diffs(
+                befores.get(r.key, {}),
+                afters.get(r.key, {}),
+                label_a=f"{target.name}",
+                label_b=f"{inbound.name}",
+            )
+    return Preview(target, plan.results, diffs)
+
+
+class RunDeployment:
+    """Job: check, test and apply one deployment (or validate it without applying)."""
+
+    def __init__(self, test_runner: TestRunner | None = None) -> None:
+        self.test_runner = test_runner
+
+    def run(self, ctx: JobContext) -> dict[str, Any]:
+        deployment_id = int(ctx.job.payload["deployment_id"])
+        started = time.monotonic()
+        d = self._start(ctx, deployment_id)
+        if d.status.is_final:
+            return _summary(d)
+        ctx.progress(0.05, "planning")
+        timings: dict[str, float] = {}
+        with ctx.uow_factory() as uow:
+            target = _org(uow, d.target_org_id)
+            head = head_version(uow, target)
+            plan = self._plan(uow, d, target, head, ctx.clock)
+        timings["plan_s"] = time.monotonic() - started
+        if d.kind in (DeploymentKind.VALIDATION, DeploymentKind.DEPLOYMENT):
+            ctx.progress(0.2, "checking components")
+            with ctx.uow_factory() as uow:
+                plan = _check_components(uow, plan)
+            timings["checks_s"] = time.monotonic() - started - timings["plan_s"]
+        self._stop_if_canceled(ctx, deployment_id)
+        tests = TestRun(RunStatus.NOT_RUN, "no tests run", TestLevel.NO_TEST_RUN.value)
+        if d.kind in (DeploymentKind.VALIDATION, DeploymentKind.DEPLOYMENT) and not plan.failed:
+            ctx.progress(0.4, "running tests")
+            before_tests = time.monotonic()
+            tests = self._run_tests(ctx, d, target, head, plan)
+            timings["tests_s"] = time.monotonic() - before_tests
+        self._stop_if_canceled(ctx, deployment_id)
+        if plan.failed or tests.failed:
+            why = "tests failed: " + tests.message if tests.failed else _failure_summary(plan)
+            self._finish(ctx, d, DeploymentStatus.FAILED, plan, tests, timings, started, error=why)
+            raise DeploymentFailed(why)
+        if not d.kind.changes_target:
+            d.base_version_id = head.id
+            self._finish(ctx, d, DeploymentStatus.SUCCEEDED, plan, tests, timings, started)
+            return _summary(d)
+        ctx.progress(0.9, "applying")
+        self._apply(ctx, d, head, plan, tests, timings, started)
+        return _summary(d)
+
+    def fail(self, uow: UnitOfWork, job: Job, error: str) -> None:
+        d = uow.deployments.get(int(job.payload["deployment_id"]))
+        if d is None or d.status.is_final:
+            return
+        d.status, d.error, d.finished_at = (
+            DeploymentStatus.FAILED,
+            error,
+            job.finished_at or job.created_at,
+        )
+        uow.deployments.save(d)
+
+    def _start(self, ctx: JobContext, deployment_id: int) -> Deployment:
+        with ctx.uow_factory() as uow:
+            d = get_deployment(uow, deployment_id=deployment_id)
+            if d.status.is_final:
+                return d
+            if d.status is DeploymentStatus.CANCELING:
+                self._cancel(uow, d, ctx)
+            d.status = DeploymentStatus.IN_PROGRESS
+            d.started_at = d.started_at or ctx.clock.now()
+            uow.deployments.save(d)
+            uow.commit()
+        return d
+
+    def _plan(
+        self, uow: UnitOfWork, d: Deployment, target: Org, head: OrgVersion, clock: Clock
+    ) -> Plan:
+        current = _current(uow, head)
+        if d.kind is DeploymentKind.ROLLBACK:
+            original = get_deployment(uow, deployment_id=d.rollback_of_id or 0)
+            return plan_rollback(original.components, current, allow_overwrite=d.allow_overwrite)
+        if d.kind is DeploymentKind.QUICK_DEPLOY:
+            validation = get_deployment(uow, deployment_id=d.validation_id or 0)
+            require_quick_deployable(validation, target, clock.now())
+        inbound = uow.change_sets.inbound(d.inbound_id or 0)
+        if inbound is None:
+            raise NotFound(f"inbound change set {d.inbound_id} is gone")
+        require_deployable(inbound, uow.orgs.get(inbound.source_org_id))
+        return plan_change_set(inbound.items, current, allow_overwrite=d.allow_overwrite)
+
+    def _run_tests(
+        self, ctx: JobContext, d: Deployment, target: Org, head: OrgVersion, plan: Plan
+    ) -> TestRun:
+        level = effective_test_level(d.test_level, d.tests, target)
+        if level is TestLevel.NO_TEST_RUN:
+            return TestRun(RunStatus.NOT_RUN, "no tests run (test level no_test_run)", level.value)
+        if self.test_runner is None:
+            return TestRun(RunStatus.NOT_RUN, "no test runner configured", level.value)
+        with (
+            ctx.uow_factory() as uow,
+            tempfile.TemporaryDirectory(prefix="changeway-tests-") as scratch,
+        ):
+            root = tree.apply_changes(uow.metadata, head.root, plan.changes)
+            project = Path(scratch) / "project"
+            formats.write_source(load_components(uow, component_index(uow, root)), project)
+            uow.commit()  # keeps the would-be tree's nodes; they are shared with the deployment
+            return self.test_runner.run(project, level=level.value, tests=d.tests)
+
+    def _apply(
+        self,
+        ctx: JobContext,
+        d: Deployment,
+        head: OrgVersion,
+        plan: Plan,
+        tests: TestRun,
+        timings: dict[str, float],
+        started: float,
+    ) -> None:
+        with ctx.uow_factory() as uow:
+            current = get_deployment(uow, deployment_id=d.id, lock=True)
+            if current.status is DeploymentStatus.CANCELING:
+                self._cancel(uow, current, ctx)
+            target = _org(uow, d.target_org_id)
+            root = tree.apply_changes(uow.metadata, head.root, plan.changes)
+            _verify(uow, root, plan)
+            try:
+                version = commit_version(
+                    uow,
+                    org=replace(target, head_version_id=head.id),
+                    root=root,
+                    kind=VersionKind.ROLLBACK
+                    if d.kind is DeploymentKind.ROLLBACK
+                    else VersionKind.DEPLOYMENT,
+                    author=d.created_by,
+                    reason=_reason(uow, d),
+                    at=ctx.clock.now(),
+                    parent_id=head.id,
+                )
+            except Conflict:
+                raise DeploymentFailed(
+                    f"{target.name} changed while the deployment ran; nothing was applied"
+                ) from None
+            if d.inbound_id and d.kind is not DeploymentKind.ROLLBACK:
+                inbound = uow.change_sets.inbound(d.inbound_id)
+                if inbound:
+                    inbound.status, inbound.deployed_at = InboundStatus.DEPLOYED, ctx.clock.now()
+                    uow.change_sets.save_inbound(inbound)
+            d.base_version_id, d.result_version_id = head.id, version.id
+            self._record(uow, ctx, d, DeploymentStatus.SUCCEEDED, plan, tests, timings, started)
+            uow.commit()
+
+    def _finish(
+        self,
+        ctx: JobContext,
+        d: Deployment,
+        status: DeploymentStatus,
+        plan: Plan,
+        tests: TestRun,
+        timings: dict[str, float],
+        started: float,
+        *,
+        error: str | None = None,
+    ) -> None:
+        with ctx.uow_factory() as uow:
+            d.error = error
+            self._record(uow, ctx, d, status, plan, tests, timings, started)
+            uow.commit()
+
+    def _record(
+        self,
+        uow: UnitOfWork,
+        ctx: JobContext,
+        d: Deployment,
+        status: DeploymentStatus,
+        plan: Plan,
+        tests: TestRun,
+        timings: dict[str, float],
+        started: float,
+    ) -> None:
+        d.status, d.finished_at = status, ctx.clock.now()
+        d.components, d.tests_result = plan.results, tests.to_json()
+        d.timings = {**timings, "total_s": time.monotonic() - started}
+        uow.deployments.save(d)
+        counts: dict[str, int] = {}
+        for r in plan.results:
+            counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1
+        record(
+            uow,
+            at=d.finished_at,
+            actor=d.created_by,
+            action=f"{d.kind.value}.{status.value}",
+            org=_org(uow, d.target_org_id),
+            deployment=d.id,
+            components=counts,
+            tests=tests.status.value,
+            error=d.error,
+            overwrite_reason=d.overwrite_reason if plan.conflicts else None,
+            overwritten=[str(c.key) for c in plan.conflicts] if d.allow_overwrite else [],
+        )
+
+    def _stop_if_canceled(self, ctx: JobContext, deployment_id: int) -> None:
+        with ctx.uow_factory() as uow:
+            d = get_deployment(uow, deployment_id=deployment_id)
+            if d.status is DeploymentStatus.CANCELING:
+                self._cancel(uow, d, ctx)
+
+    def _cancel(self, uow: UnitOfWork, d: Deployment, ctx: JobContext) -> None:
+        d.status, d.finished_at = DeploymentStatus.CANCELED, ctx.clock.now()
+        uow.deployments.save(d)
+        record(
+            uow,
+            at=d.finished_at,
+            actor=d.created_by,
+            action=f"{d.kind.value}.canceled",
+            org=_org(uow, d.target_org_id),
+            deployment=d.id,
+        )
+        uow.commit()
+        raise JobCanceled()
+
+
+def _check_components(uow: UnitOfWork, plan: Plan) -> Plan:
+    """Files well-formed and matching their type, for every component that would change."""
+    written = {
+        r.key: r.after
+        for r in plan.results
+        if r.after and r.outcome in (Outcome.CREATED, Outcome.CHANGED)
+    }
+    problems: dict[ComponentKey, ComponentResult] = {}
+    for component in load_components(uow, written):
+        found = formats.check_component(component)
+        if found:
+            first = found[0]
+            text = "; ".join(p.message for p in found)
+            problems[component.key] = ComponentResult(
+                component.key,
+                Outcome.FAILED,
+                problem=text,
+                path=first.path,
+                line=first.line,
+                after=written[component.key],
+            )
+    if not problems:
+        return plan
+    results = [problems.get(r.key, r) for r in plan.results]
+    return Plan(results, plan.changes, plan.conflicts)
+
+
+def _verify(uow: UnitOfWork, root: str, plan: Plan) -> None:
+    """Never report success unless the resulting state is the one expected."""
+    for key, wanted in plan.changes.items():
+        if tree.lookup(uow.metadata, root, key) != wanted:
+            raise DeploymentFailed(
+                f"internal check failed: {key} did not reach its expected content"
+            )
+
+
+def _current(uow: UnitOfWork, head: OrgVersion) -> Callable[[ComponentKey], str | None]:
+    """The target's content of a component at ``head``."""
+    return lambda key: tree.lookup(uow.metadata, head.root, key)
+
+
+def _plan_items(
+    uow: UnitOfWork, head: OrgVersion, items: dict[ComponentKey, Item], *, allow_overwrite: bool
+) -> Plan:
+    return plan_change_set(items, _current(uow, head), allow_overwrite=allow_overwrite)
+
+
+def _queue(
+    uow: UnitOfWork, *, clock: Clock, actor: str, target: Org, deployment: Deployment, what: str
+) -> Deployment:
+    d = uow.deployments.add(deployment)
+    job = enqueue(
+        uow,
+        kind=RUN_JOB,
+        actor=actor,
+        org_id=target.id,
+        payload={"deployment_id": d.id},
+        clock=clock,
+        queue_key=f"deploy:{target.id}",
+    )
+    d.job_id = job.id
+    uow.deployments.save(d)
+    record(
+        uow,
+        at=clock.now(),
+        actor=actor,
+        action=f"{d.kind.value}.requested",
+        org=target,
+        deployment=d.id,
+        what=what,
+        test_level=d.test_level.value,
+        tests=d.tests,
+        allow_overwrite=d.allow_overwrite,
+        reason=d.overwrite_reason,
+    )
+    uow.commit()
+    return d
+
+
+def _require_reason(allow_overwrite: bool, reason: str | None) -> None:
+    if allow_overwrite and not (reason and reason.strip()):
+        raise Refused("--allow-overwrite needs --reason TEXT (it is recorded)")
+    if reason and not allow_overwrite:
+        raise Refused("--reason goes with --allow-overwrite")
+
+
+def _reason(uow: UnitOfWork, d: Deployment) -> str:
+    if d.kind is DeploymentKind.ROLLBACK:
+        return f"rollback of deployment {d.rollback_of_id}"
+    inbound = uow.change_sets.inbound(d.inbound_id or 0)
+    source = uow.orgs.get(inbound.source_org_id) if inbound else None
+    name = inbound.name if inbound else "?"
+    return f"{d.kind.value} {d.id}: change set {name!r} from {source.name if source else '?'}"
+
+
+def _failure_summary(plan: Plan) -> str:
+    failed = [r for r in plan.results if r.outcome is Outcome.FAILED]
+    shown = "; ".join(f"{r.key}: {r.problem}" for r in failed[:3])
+    more = f" (and {len(failed) - 3} more)" if len(failed) > 3 else ""
+    return f"{len(failed)} component(s) failed: {shown}{more}"
+
+
+def _summary(d: Deployment) -> dict[str, Any]:
+    return {"deployment_id": d.id, "status": d.status.value}
+
+
+def _org(uow: UnitOfWork, org_id: str) -> Org:
+    org = uow.orgs.get(org_id)
+    if org is None:
+        raise NotFound(f"no org with id {org_id}")
+    return org

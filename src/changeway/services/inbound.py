@@ -1,0 +1,77 @@
+"""Inbound change sets: list, show, delete; and finding one by name or id (SPEC §4)."""
+
+from __future__ import annotations
+
+from changeway.domain.changesets import InboundChangeSet, InboundStatus
+from changeway.domain.clock import Clock
+from changeway.domain.deployments import DeploymentStatus
+from changeway.domain.errors import NotFound, Refused
+from changeway.domain.orgs import Org
+from changeway.services.audit import record
+from changeway.services.lookup import resolve_org
+from changeway.services.ports import UnitOfWork
+
+
+def list_inbound(uow: UnitOfWork, *, org: str) -> list[InboundChangeSet]:
+    """Change sets uploaded to ``org``, awaiting deployment or deployed."""
+    return uow.change_sets.inbound_of([resolve_org(uow, org).id])
+
+
+def find_inbound(uow: UnitOfWork, target: Org, ref: str) -> InboundChangeSet:
+    """An inbound change set of ``target`` by its name, or by id when two share a name."""
+    inbound = uow.change_sets.inbound_of([target.id])
+    if ref.isdigit():
+        by_id = [i for i in inbound if i.id == int(ref)]
+        if by_id:
+            return by_id[0]
+    named = [i for i in inbound if i.name == ref]
+    if not named:
+        raise NotFound(f"{target.name} has no inbound change set {ref!r}")
+    if len(named) > 1:
+        ids = ", ".join(str(i.id) for i in named)
+        raise Refused(
+            f"{target.name} has several inbound change sets named {ref!r}; use an id: {ids}"
+        )
+    return named[0]
+
+
+def get_inbound(uow: UnitOfWork, *, org: str, ref: str) -> InboundChangeSet:
+    """One inbound change set of ``org``."""
+    return find_inbound(uow, resolve_org(uow, org), ref)
+
+
+def delete_inbound(
+    uow: UnitOfWork, *, clock: Clock, actor: str, org: str, ref: str
+) -> InboundChangeSet:
+    """Delete an inbound change set (refused while one of its deployments is under way)."""
+    target = resolve_org(uow, org)
+    inbound = find_inbound(uow, target, ref)
+    running = in_flight(uow, inbound)
+    if running:
+        raise Refused(
+            f"inbound change set {inbound.name!r} has deployment {running[0]} under way;"
+            " cancel it or wait"
+        )
+    inbound.status = InboundStatus.DELETED
+    uow.change_sets.save_inbound(inbound)
+    record(
+        uow,
+        at=clock.now(),
+        actor=actor,
+        action="inbound_change_set.deleted",
+        org=target,
+        change_set=inbound.name,
+        inbound_id=inbound.id,
+    )
+    uow.commit()
+    return inbound
+
+
+def in_flight(uow: UnitOfWork, inbound: InboundChangeSet) -> list[int]:
+    """Ids of this change set's validations or deployments that have not ended."""
+    return [
+        d.id
+        for d in uow.deployments.of_inbound(inbound.id)
+        if d.status
+        in (DeploymentStatus.PENDING, DeploymentStatus.IN_PROGRESS, DeploymentStatus.CANCELING)
+    ]

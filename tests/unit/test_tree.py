@@ -1,0 +1,113 @@
+"""The versioned metadata tree: canonical shape, structural sharing, and diffs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from changeway.domain import tree
+from changeway.domain.components import ComponentKey
+
+
+class MemoryNodes:
+    """An in-memory node store that counts reads, to show what a comparison visits."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, tree.Node] = {tree.EMPTY_ROOT_HASH: tree.EMPTY_ROOT}
+        self.reads = 0
+
+    def get_nodes(self, hashes: Iterable[str]) -> dict[str, tree.Node]:
+        wanted = set(hashes)
+        self.reads += len(wanted)
+        return {h: self.nodes[h] for h in wanted}
+
+    def put_nodes(self, nodes: Mapping[str, tree.Node]) -> None:
+        self.nodes.update(nodes)
+
+
+def _comp(label: str) -> str:
+    return tree.node_hash(tree.component_node([tree.FileRef(f"{label}.cls", label, 1)]))
+
+
+def _org(n: int, *, type_: str = "ApexClass", salt: str = "") -> dict[ComponentKey, str]:
+    return {ComponentKey(type_, f"C{i}"): _comp(f"C{i}{salt}") for i in range(n)}
+
+
+keys = st.builds(
+    ComponentKey,
+    st.sampled_from(["ApexClass", "CustomField", "Layout"]),
+    st.text("abcdefgh", min_size=1, max_size=3),
+)
+contents = st.dictionaries(keys, st.sampled_from([_comp(x) for x in "pqrs"]), max_size=150)
+
+
+@settings(max_examples=60, deadline=None)
+@given(before=contents, after=contents)
+def test_a_changed_tree_is_the_tree_built_from_scratch(before, after) -> None:
+    store = MemoryNodes()
+    root = tree.build_root(store, before)
+    changes = {k: after.get(k) for k in set(before) | set(after)}
+    assert tree.apply_changes(store, root, changes) == tree.build_root(store, after)
+    assert dict(tree.iter_components(store, tree.build_root(store, after))) == after
+
+
+@settings(max_examples=60, deadline=None)
+@given(before=contents, after=contents)
+def test_diff_names_exactly_the_components_that_differ(before, after) -> None:
+    store = MemoryNodes()
+    differences = tree.diff(store, tree.build_root(store, before), tree.build_root(store, after))
+    expected = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    assert {d.key for d in differences} == expected
+    for d in differences:
+        assert (d.before, d.after) == (before.get(d.key), after.get(d.key))
+
+
+def test_lookup_finds_components_deep_in_a_large_trie() -> None:
+    store = MemoryNodes()
+    org = _org(5000)
+    root = tree.build_root(store, org)
+    assert tree.lookup(store, root, ComponentKey("ApexClass", "C4321")) == org[
+        ComponentKey("ApexClass", "C4321")
+    ]
+    assert tree.lookup(store, root, ComponentKey("ApexClass", "Nope")) is None
+    assert tree.lookup(store, root, ComponentKey("Layout", "C1")) is None
+    assert tree.count(store, root) == {"ApexClass": 5000}
+
+
+def test_a_change_rewrites_only_the_nodes_on_its_path() -> None:
+    store = MemoryNodes()
+    root = tree.build_root(store, _org(20000))
+    before = len(store.nodes)
+    tree.apply_changes(store, root, {ComponentKey("ApexClass", "C7"): _comp("new")})
+    written = len(store.nodes) - before
+    assert 1 < written <= 6  # root, type trie path (about 3 levels) and nothing else
+
+
+def test_comparison_visits_only_differing_subtrees() -> None:
+    small, large = MemoryNodes(), MemoryNodes()
+    visits = []
+    for store, size in ((small, 1000), (large, 100_000)):
+        base = _org(size)
+        root_a = tree.build_root(store, base)
+        changes = {ComponentKey("ApexClass", f"C{i * 7}"): _comp(f"x{i}") for i in range(100)}
+        root_b = tree.apply_changes(store, root_a, changes)
+        store.reads = 0
+        assert len(tree.diff(store, root_a, root_b)) == 100
+        visits.append(store.reads)
+    # A hundred times more components, but the same hundred differences: reads grow with depth
+    # (a few levels), not with the size of the orgs.
+    assert visits[1] < visits[0] * 4
+    assert visits[1] < 2000
+
+
+def test_equal_contents_have_equal_roots_whatever_their_history() -> None:
+    store = MemoryNodes()
+    target = _org(300)
+    grown = tree.EMPTY_ROOT_HASH
+    for key, comp in target.items():
+        grown = tree.apply_changes(store, grown, {key: comp})
+    assert grown == tree.build_root(store, target)
+    emptied = tree.apply_changes(store, grown, dict.fromkeys(target))
+    assert emptied == tree.EMPTY_ROOT_HASH
