@@ -111,3 +111,14 @@ def test_equal_contents_have_equal_roots_whatever_their_history() -> None:
     assert grown == tree.build_root(store, target)
     emptied = tree.apply_changes(store, grown, dict.fromkeys(target))
     assert emptied == tree.EMPTY_ROOT_HASH
+
+
+def test_spelling_finds_a_name_whatever_its_case() -> None:
+    store = MemoryNodes()
+    org = _org(3000)
+    org[ComponentKey("ApexClass", "AccountService")] = _comp("svc")
+    root = tree.build_root(store, org)
+    found = tree.spelling(store, root, ComponentKey("ApexClass", "accountSERVICE"))
+    assert found == ComponentKey("ApexClass", "AccountService")
+    assert tree.spelling(store, root, ComponentKey("ApexClass", "AccountServices")) is None
+    assert tree.lookup(store, root, ComponentKey("ApexClass", "accountservice")) is None

@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from changeway.cli.context import console, failures, print_json, state
-from changeway.cli.render import change_set_dict, inbound_dict, items_table
-from changeway.services import changesets
+from changeway.cli.render import change_set_dict, inbound_dict, items_table, needed_dict
+from changeway.services import changesets, dependencies
 
 app = typer.Typer(help="Outbound change sets: build, upload, clone.", no_args_is_help=True)
 
@@ -135,3 +135,42 @@ def clone(ctx: typer.Context, org: str, name: str, new_name: str) -> None:
             uow, clock=s.app.clock, actor=s.actor, org=org, name=name, new_name=new_name
         )
     console.print(f"cloned {name!r} into open change set {cs.name!r}")
+
+
+@app.command("deps")
+def deps(
+    ctx: typer.Context,
+    org: str,
+    name: str,
+    target: str | None = typer.Option(None, "--target", help="leave out what this org has"),
+    add: bool = typer.Option(False, "--add", help="add what the source can supply"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Dependencies the change set's components need that it (and the target) lacks."""
+    s = state(ctx)
+    with failures(), s.app.uow() as uow:
+        if add:
+            found = dependencies.add_needed(
+                uow, clock=s.app.clock, actor=s.actor, org=org, name=name, target=target
+            )
+        else:
+            found = dependencies.change_set_needs(uow, org=org, name=name, target=target)
+    if json_:
+        print_json([needed_dict(n) for n in found])
+        return
+    verb = "added" if add else "needed"
+    table = Table(
+        "Type", "Name", "Needed by", "Where", "Why", "In source", title=f"Dependencies {verb}"
+    )
+    for n in found:
+        r = n.reference
+        where = f"{r.path}:{r.line}" if r.line else r.path
+        table.add_row(
+            n.key.type,
+            n.key.name,
+            str(r.source),
+            where,
+            r.reason,
+            "yes" if n.in_source else "[red]no[/]",
+        )
+    console.print(table if found else f"{name}: nothing {verb}")

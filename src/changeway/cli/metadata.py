@@ -8,9 +8,9 @@ import typer
 from rich.table import Table
 
 from changeway.cli.context import console, failures, print_json, state
-from changeway.cli.render import component_entry_dict, version_dict
+from changeway.cli.render import component_entry_dict, usage_dict, version_dict
 from changeway.domain.components import ComponentKey
-from changeway.services import metadata
+from changeway.services import dependencies, metadata
 
 app = typer.Typer(
     help="An org's metadata: import, export, list, show, history.", no_args_is_help=True
@@ -148,3 +148,20 @@ def history(ctx: typer.Context, org: str, json_: bool = typer.Option(False, "--j
 
 def _key(key: ComponentKey) -> dict[str, str]:
     return {"type": key.type, "name": key.name}
+
+
+@app.command("where-used")
+def where_used(
+    ctx: typer.Context, org: str, type_: str, name: str, json_: bool = typer.Option(False, "--json")
+) -> None:
+    """Which components of ORG[@VERSION] reference TYPE NAME, with file and line."""
+    s = state(ctx)
+    with failures(), s.app.uow() as uow:
+        refs = dependencies.where_used(uow, org=org, key=ComponentKey(type_, name))
+    if json_:
+        print_json([usage_dict(r) for r in refs])
+        return
+    table = Table("Used by", "Where", "Why", title=f"Where {type_}:{name} is used")
+    for r in refs:
+        table.add_row(str(r.source), f"{r.path}:{r.line}" if r.line else r.path, r.reason)
+    console.print(table if refs else f"{type_}:{name} is not used by anything in {org}")

@@ -10,9 +10,11 @@ from changeway.domain.audit import AuditEvent
 from changeway.domain.changesets import ChangeSet, InboundChangeSet, Item
 from changeway.domain.components import ComponentKey
 from changeway.domain.connections import Connection, PromotionPaths
+from changeway.domain.dependencies import Reference
 from changeway.domain.deployments import ComponentResult, Deployment
 from changeway.domain.jobs import Job
 from changeway.domain.versions import OrgVersion
+from changeway.services.dependencies import Needed
 from changeway.services.metadata import ComponentEntry
 from changeway.services.orgs import OrgSummary
 
@@ -261,9 +263,37 @@ def result_table(results: list[ComponentResult], *, title: str) -> Table:
     table = Table("Type", "Name", "Result", "Problem", title=title)
     colours = {"failed": "red", "created": "green", "changed": "cyan", "deleted": "magenta"}
     for r in results:
-        where = f" ({r.path}{':' + str(r.line) if r.line else ''})" if r.path else ""
+        shown = r.path and r.path not in (r.problem or "")
+        where = f" ({r.path}{':' + str(r.line) if r.line else ''})" if shown else ""
         colour = colours.get(r.outcome.value, "dim")
         table.add_row(
             r.key.type, r.key.name, f"[{colour}]{r.outcome.value}[/]", (r.problem or "") + where
         )
     return table
+
+
+def reference_dict(ref: Reference) -> dict[str, Any]:
+    return {
+        "type": ref.target.type,
+        "name": ref.target.name,
+        "referenced_by": {"type": ref.source.type, "name": ref.source.name},
+        "file": ref.path,
+        "line": ref.line,
+        "reason": ref.reason,
+    }
+
+
+def needed_dict(needed: Needed) -> dict[str, Any]:
+    return {**reference_dict(needed.reference), "in_source": needed.in_source}
+
+
+def usage_dict(ref: Reference) -> dict[str, Any]:
+    """Where-used: the component that references, and where."""
+    return {
+        "type": ref.source.type,
+        "name": ref.source.name,
+        "file": ref.path,
+        "line": ref.line,
+        "reason": ref.reason,
+        "uses": {"type": ref.target.type, "name": ref.target.name},
+    }

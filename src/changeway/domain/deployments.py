@@ -12,6 +12,7 @@ from typing import Any
 
 from changeway.domain.changesets import Action, Item, Phase
 from changeway.domain.components import ComponentKey
+from changeway.domain.dependencies import Reference, parent_object
 from changeway.domain.errors import Refused
 from changeway.domain.jobs import JobStatus
 from changeway.domain.orgs import Org
@@ -182,6 +183,57 @@ def plan_rollback(
         if r.outcome in (Outcome.CREATED, Outcome.CHANGED, Outcome.DELETED)
     }
     return plan_change_set(items, current, allow_overwrite=allow_overwrite)
+
+
+def with_dependency_failures(plan: Plan, broken: list[Reference]) -> Plan:
+    """Fail the plan for each missing dependency, naming who references it and where.
+
+    A reference to a component the plan deletes fails that deletion ("still used by ...");
+    a reference to a component that exists nowhere adds a "missing dependency" result.
+    """
+    if not broken:
+        return plan
+    by_target: dict[ComponentKey, list[Reference]] = {}
+    for ref in broken:
+        by_target.setdefault(ref.target, []).append(ref)
+    deleting = {k for k, v in plan.changes.items() if v is None}
+    results = []
+    for result in plan.results:
+        refs = by_target.pop(result.key, None) if result.key in deleting else None
+        if refs:
+            result = ComponentResult(
+                result.key,
+                Outcome.FAILED,
+                problem="cannot delete: still used by " + _who(refs),
+                path=refs[0].path,
+                line=refs[0].line,
+                before=result.before,
+                after=result.after,
+            )
+        results.append(result)
+    for target, refs in sorted(by_target.items()):
+        parent = parent_object(target)
+        why = (
+            f"deleted with {parent}, still used by "
+            if parent in deleting
+            else "missing dependency: needed by "
+        )
+        results.append(
+            ComponentResult(
+                target,
+                Outcome.FAILED,
+                problem=why + _who(refs),
+                path=refs[0].path,
+                line=refs[0].line,
+            )
+        )
+    return Plan(results, plan.changes, plan.conflicts)
+
+
+def _who(refs: list[Reference]) -> str:
+    shown = [f"{r.source} ({r.path}{f':{r.line}' if r.line else ''}: {r.reason})" for r in refs[:5]]
+    more = f" and {len(refs) - 5} more" if len(refs) > 5 else ""
+    return "; ".join(shown) + more
 
 
 def _order(item: Item) -> tuple[int, ComponentKey]:

@@ -65,7 +65,9 @@ EMPTY_ROOT_HASH = node_hash(EMPTY_ROOT)
 
 
 def _digit(name: str, depth: int) -> str:
-    return hashlib.sha256(name.encode()).hexdigest()[depth]
+    # Salesforce names are case-insensitive: every spelling of a name lands in one bucket,
+    # so a case-insensitive lookup walks a single path.
+    return hashlib.sha256(name.lower().encode()).hexdigest()[depth]
 
 
 class _Writer:
@@ -202,17 +204,31 @@ def iter_components(
 
 def lookup(store: NodeStore, root: str, key: ComponentKey) -> str | None:
     """The component node hash of ``key`` in the version, or None."""
+    return dict(_bucket(store, root, key)).get(key.name)
+
+
+def spelling(store: NodeStore, root: str, key: ComponentKey) -> ComponentKey | None:
+    """The key as the version spells it, matching ``key``'s name case-insensitively."""
+    wanted = key.name.lower()
+    for name, _comp in _bucket(store, root, key):
+        if name.lower() == wanted:
+            return ComponentKey(key.type, name)
+    return None
+
+
+def _bucket(store: NodeStore, root: str, key: ComponentKey) -> list[tuple[str, str]]:
+    """The leaf entries where ``key`` (in any spelling) would be."""
     types = store.get_nodes([root])[root]["t"]
     if key.type not in types:
-        return None
+        return []
     digest, depth = types[key.type][0], 0
     while True:
         node = store.get_nodes([digest])[digest]
         if "l" in node:
-            return dict(node["l"]).get(key.name)
+            return [(name, comp) for name, comp in node["l"]]
         child = node["c"].get(_digit(key.name, depth))
         if child is None:
-            return None
+            return []
         digest, depth = child[0], depth + 1
 
 

@@ -31,6 +31,7 @@ from changeway.domain.deployments import (
     plan_change_set,
     plan_rollback,
     require_quick_deployable,
+    with_dependency_failures,
 )
 from changeway.domain.errors import ChangewayError, Conflict, NotFound, Refused
 from changeway.domain.jobs import Job, JobStatus
@@ -39,6 +40,7 @@ from changeway.domain.testing import RunStatus, TestRun
 from changeway.domain.textdiff import FileDiff, file_diffs
 from changeway.domain.versions import OrgVersion, VersionKind
 from changeway.services.audit import record
+from changeway.services.dependencies import missing_dependencies
 from changeway.services.inbound import find_inbound, in_flight
 from changeway.services.jobs import JobCanceled, JobContext, enqueue
 from changeway.services.lookup import resolve_org
@@ -275,6 +277,9 @@ class RunDeployment:
             ctx.progress(0.2, "checking components")
             with ctx.uow_factory() as uow:
                 plan = _check_components(uow, plan)
+            ctx.progress(0.3, "checking dependencies")
+            with ctx.uow_factory() as uow:
+                plan = _check_dependencies(uow, d, head, plan)
             timings["checks_s"] = time.monotonic() - started - timings["plan_s"]
         self._stop_if_canceled(ctx, deployment_id)
         tests = TestRun(RunStatus.NOT_RUN, "no tests run", TestLevel.NO_TEST_RUN.value)
@@ -492,6 +497,37 @@ def _check_components(uow: UnitOfWork, plan: Plan) -> Plan:
         return plan
     results = [problems.get(r.key, r) for r in plan.results]
     return Plan(results, plan.changes, plan.conflicts)
+
+
+def _check_dependencies(uow: UnitOfWork, d: Deployment, head: OrgVersion, plan: Plan) -> Plan:
+    """Every component the deployment writes finds what it references in the resulting org,
+    and nothing left in the org references a component it deletes."""
+    written = {
+        r.key: r.after
+        for r in plan.results
+        if r.after and r.outcome in (Outcome.CREATED, Outcome.CHANGED)
+    }
+    deleted = [k for k, v in plan.changes.items() if v is None]
+    after = tree.apply_changes(uow.metadata, head.root, plan.changes)
+    broken = missing_dependencies(
+        uow,
+        deployed=written,
+        deleted=deleted,
+        before_root=head.root,
+        after_root=after,
+        source_root=_source_root(uow, d),
+    )
+    return with_dependency_failures(plan, broken)
+
+
+def _source_root(uow: UnitOfWork, d: Deployment) -> str | None:
+    """The source org's tree at upload: candidate references may resolve there."""
+    inbound = uow.change_sets.inbound(d.inbound_id or 0)
+    cs = uow.change_sets.get(inbound.change_set_id) if inbound else None
+    version = (
+        uow.metadata.get_version(cs.source_version_id) if cs and cs.source_version_id else None
+    )
+    return version.root if version else None
 
 
 def _verify(uow: UnitOfWork, root: str, plan: Plan) -> None:

@@ -13,6 +13,7 @@ import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from changeway.domain.clock import Clock
@@ -262,12 +263,12 @@ def _fail(
 
 
 def _finish_failed(
-    uow: UnitOfWork, job: Job, handlers: Mapping[str, JobHandler], error: str, now: Any
+    uow: UnitOfWork, job: Job, handlers: Mapping[str, JobHandler], error: str, now: datetime
 ) -> None:
+    job.finished_at = now
     handlers[job.kind].fail(uow, job, error)
     job.status = JobStatus.FAILED
     job.error = error
     job.message = "failed"
-    job.finished_at = now
     job.lease_owner = job.lease_expires_at = None
     uow.jobs.save(job)

@@ -6,10 +6,11 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from changeway.domain.audit import AuditEvent
 from changeway.domain.changesets import ChangeSet, InboundChangeSet
+from changeway.domain.components import ComponentKey
 from changeway.domain.connections import Authorization
 from changeway.domain.deployments import Deployment
 from changeway.domain.jobs import Job
@@ -72,6 +73,10 @@ class Metadata(Protocol):
     def get_version(self, version_id: int) -> OrgVersion | None: ...
     def version_number(self, org_id: str, number: int) -> OrgVersion | None: ...
     def versions(self, org_id: str) -> list[OrgVersion]: ...
+    def get_analyses(
+        self, keys: Iterable[tuple[str, ComponentKey]]
+    ) -> dict[tuple[str, ComponentKey], Any]: ...
+    def put_analyses(self, analyses: Mapping[tuple[str, ComponentKey], Any]) -> None: ...
 
 
 class ChangeSets(Protocol):

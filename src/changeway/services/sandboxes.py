@@ -202,7 +202,7 @@ class CopySandbox:
         uow.orgs.save(replace(org, status=ended))
         record(
             uow,
-            at=job.created_at,
+            at=job.finished_at or job.created_at,
             actor=job.actor,
             action="sandbox.copy_failed",
             org=org,

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from changeway.adapters.db import schema as t
+from changeway.domain.components import ComponentKey
 from changeway.domain.errors import Conflict
 from changeway.domain.tree import Node, encode
 from changeway.domain.versions import OrgVersion, VersionKind
@@ -157,6 +158,38 @@ class MetadataRepository:
             .order_by(t.org_versions.c.number)
         )
         return [_version(r) for r in self._conn.execute(query)]
+
+    def get_analyses(
+        self, keys: Iterable[tuple[str, ComponentKey]]
+    ) -> dict[tuple[str, ComponentKey], Any]:
+        """Cached analyses by (component content, key)."""
+        a = t.component_analyses
+        wanted = list(keys)
+        out: dict[tuple[str, ComponentKey], Any] = {}
+        by_content: dict[str, set[ComponentKey]] = {}
+        for content, key in wanted:
+            by_content.setdefault(content, set()).add(key)
+        for chunk in _chunks(list(by_content)):
+            for row in self._conn.execute(sa.select(a).where(a.c.content.in_(chunk))):
+                key = ComponentKey(row.type, row.name)
+                if key in by_content[row.content]:
+                    out[(row.content, key)] = row.data
+        return out
+
+    def put_analyses(self, analyses: Mapping[tuple[str, ComponentKey], Any]) -> None:
+        """Store analyses not stored yet (they never change: the content is immutable)."""
+        if not analyses:
+            return
+        dialect = self._conn.dialect.name
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert
+        rows = [
+            {"content": c, "type": k.type, "name": k.name, "data": data}
+            for (c, k), data in analyses.items()
+        ]
+        for start in range(0, len(rows), _CHUNK):
+            self._conn.execute(
+                insert(t.component_analyses).on_conflict_do_nothing(), rows[start : start + _CHUNK]
+            )
 
     def _insert_missing(self, table: sa.Table, rows: Mapping[str, dict[str, Any]]) -> None:
         if not rows:

@@ -187,3 +187,12 @@ deployments = sa.Table(
     sa.Column("error", sa.Text()),
     sa.Column("timings", sa.JSON(), nullable=False),
 )
+
+component_analyses = sa.Table(
+    "component_analyses",
+    metadata,
+    sa.Column("content", sa.String(64), primary_key=True),
+    sa.Column("type", sa.String(80), primary_key=True),
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("data", sa.JSON(), nullable=False),
+)

@@ -1,0 +1,50 @@
+"""``changeway convert``: Salesforce source format <-> Metadata API format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from changeway.domain.errors import ChangewayError
+
+
+def convert(
+    src: Path = typer.Argument(..., help="SFDX project, package folder, mdapi folder or .zip"),
+    out: Path = typer.Argument(..., help="new or empty output folder (a .zip file with --zip)"),
+    to: str = typer.Option(..., "--to", help="target format: mdapi or source"),
+    zip_: bool = typer.Option(False, "--zip", help="write the Metadata API output as a zip"),
+    json_: bool = typer.Option(False, "--json", help="print the result as JSON"),
+) -> None:
+    """Convert metadata between source format and Metadata API format, like `sf project convert`."""
+    from rich.console import Console
+
+    from changeway.services.conversion import convert as run
+
+    try:
+        report = run(src, out, to=to, zip=zip_)
+    except ChangewayError as error:
+        Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False, markup=True)
+        raise typer.Exit(1) from None
+    if json_:
+        data = {
+            "to": report.to,
+            "out": str(report.out),
+            "components": report.components,
+            "files": len(report.files),
+            "skipped": report.skipped,
+        }
+        typer.echo(json.dumps(data))
+        return
+    console = Console()
+    console.print(
+        f"Converted {report.components} components into {len(report.files)} files "
+        f"({report.to}) at {report.out}"
+    )
+    for path in report.skipped:
+        console.print(f"[yellow]not metadata, skipped:[/yellow] {path}", highlight=False)
+
+
+if __name__ == "__main__":
+    typer.run(convert)

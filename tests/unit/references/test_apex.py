@@ -1,0 +1,120 @@
+"""Apex extractor: SOQL, sObjects, fields, classes; comments and strings ignored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from changeway.adapters.references.apex import tokenize
+from tests.unit.references._helpers import DEFAULT, certain, from_corpus, inline, key, targets
+
+
+def apex(source: str, name: str = "Subject") -> dict:
+    return targets(inline("ApexClass", name, {f"classes/{name}.cls": source}))
+
+
+def test_dreamhouse_property_controller_names_its_soql_object_and_fields(
+    corpus: Callable[[str], Path],
+) -> None:
+    root = corpus("dreamhouse-lwc")
+    path = f"{DEFAULT}/classes/PropertyController.cls"
+    found = targets(from_corpus(root, "ApexClass", "PropertyController", path))
+    # Hand-checked against the file: FROM Property__c on line 39, WHERE fields on 42-46.
+    assert found[key("CustomObject:Property__c")] == (39, False)
+    assert found[key("CustomField:Property__c.City__c")] == (42, False)
+    assert found[key("CustomField:Property__c.Baths__c")] == (46, False)
+    assert found[key("CustomField:Property__c.Thumbnail__c")] == (59, False)
+    assert found[key("ApexClass:PagedResult")] == (16, True)
+    # Standard objects (ContentVersion) and standard fields (Name) are not dependencies.
+    assert key("CustomObject:ContentVersion") not in found
+    assert key("CustomField:Property__c.Name") not in found
+
+
+def test_comments_and_string_literals_are_ignored() -> None:
+    found = apex(
+        """
+        // Ghost__c in a line comment
+        /* Phantom__c and [SELECT Id FROM Spirit__c] in a block comment */
+        String q = 'SELECT Id FROM Wraith__c';
+        Real__c r;
+        """
+    )
+    assert set(found) == {key("CustomObject:Real__c"), key("ApexClass:String")}
+    assert found[key("CustomObject:Real__c")] == (5, False)
+
+
+def test_tokenizer_counts_lines_through_multiline_comments_and_strings() -> None:
+    tokens = tokenize("/*\n\n*/ a\n'x\\'y' b\n")
+    assert [(t.text, t.line) for t in tokens if t.ident] == [("a", 3), ("b", 4)]
+
+
+def test_declared_variables_give_fields_their_object() -> None:
+    found = apex(
+        """
+        for (Broker__c broker : brokers) {
+            total += broker.Commission__c;
+            name = broker.Manager__r.Name;
+        }
+        List<Property__c> homes = new List<Property__c>();
+        Property__c home = new Property__c(Price__c = 1, Beds__c = 2);
+        """
+    )
+    assert found[key("CustomField:Broker__c.Commission__c")] == (3, False)
+    # A relationship name only suggests its lookup field: a candidate.
+    assert found[key("CustomField:Broker__c.Manager__c")] == (4, True)
+    assert found[key("CustomField:Property__c.Price__c")] == (7, False)
+    assert found[key("CustomField:Property__c.Beds__c")] == (7, False)
+    assert key("CustomObject:Price__c") not in found
+
+
+def test_soql_subqueries_and_semi_joins() -> None:
+    found = apex(
+        """
+        List<Account> accounts = [
+            SELECT Region__c, (SELECT Amount__c FROM Invoices__r)
+            FROM Account
+            WHERE Id IN (SELECT Account__c FROM Visit__c WHERE Done__c = :flag)
+        ];
+        """
+    )
+    assert set(found) >= {
+        key("CustomField:Account.Region__c"),
+        key("CustomObject:Visit__c"),
+        key("CustomField:Visit__c.Account__c"),
+        key("CustomField:Visit__c.Done__c"),
+    }
+    # Child rows are read through a relationship whose object is unknown here.
+    assert not any(k.name.endswith("Amount__c") for k in found)
+
+
+def test_names_are_schema_tokens_labels_and_trigger_objects() -> None:
+    found = apex(
+        """
+        Schema.SObjectField f = Schema.Invoice__c.Total__c;
+        String greeting = System.Label.Welcome;
+        Setting__mdt s = Setting__mdt.getInstance('Default');
+        """
+    )
+    assert found[key("CustomField:Invoice__c.Total__c")] == (2, False)
+    assert found[key("CustomLabel:Welcome")] == (3, False)
+    assert found[key("CustomObject:Setting__mdt")] == (4, False)
+    trigger = inline(
+        "ApexTrigger", "InvoiceTrigger", {"t.trigger": "trigger InvoiceTrigger on Invoice__c"}
+    )
+    assert certain(trigger) == {key("CustomObject:Invoice__c")}
+
+
+def test_identifiers_become_class_candidates_except_methods_and_local_types() -> None:
+    found = apex(
+        """
+        public class Subject extends BaseService {
+            class Inner {}
+            Inner helper = new Inner();
+            public void run() { Util.doIt(); localCall(); new Outside(); }
+        }
+        """
+    )
+    classes = {k.name for k, (_, candidate) in found.items() if k.type == "ApexClass"}
+    assert {"BaseService", "Util", "Outside"} <= classes
+    assert not {"Inner", "run", "localCall", "Subject"} & classes
+    assert all(candidate for k, (_, candidate) in found.items() if k.type == "ApexClass")

@@ -1,0 +1,102 @@
+"""LWC and Aura extractors: imports, child components, controllers, labels, with lines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.unit.references._helpers import DEFAULT, certain, from_corpus, inline, key, targets
+
+
+def test_lwc_recipes_apex_imperative_method(corpus: Callable[[str], Path]) -> None:
+    root = corpus("lwc-recipes")
+    folder = f"{DEFAULT}/lwc/apexImperativeMethod"
+    bundle = from_corpus(
+        root,
+        "LightningComponentBundle",
+        "apexImperativeMethod",
+        f"{folder}/apexImperativeMethod.js",
+        f"{folder}/apexImperativeMethod.html",
+        f"{folder}/apexImperativeMethod.js-meta.xml",
+    )
+    assert targets(bundle) == {
+        key("ApexClass:ContactController"): (2, False),
+        key("LightningComponentBundle:errorPanel"): (16, False),
+        key("LightningComponentBundle:viewSource"): (20, False),
+    }
+
+
+def test_lwc_imports_of_every_kind_and_commented_imports_ignored() -> None:
+    js = """import { LightningElement } from 'lwc';
+import NAME from '@salesforce/schema/Property__c.Name';
+import PRICE from '@salesforce/schema/Property__c.Price__c';
+import BROKER_EMAIL from '@salesforce/schema/Property__c.Broker__r.Email__c';
+import greeting from '@salesforce/label/c.Greeting';
+import CHANNEL from '@salesforce/messageChannel/Selected__c';
+import LOGO from '@salesforce/resourceUrl/logo';
+import canEdit from '@salesforce/customPermission/Edit_Homes';
+import { debounce } from 'c/utils';
+// import gone from '@salesforce/apex/Gone.method';
+/* import alsoGone from 'c/ghost'; */
+const lazy = () => import('c/lazyPanel');
+"""
+    bundle = inline("LightningComponentBundle", "card", {"lwc/card/card.js": js})
+    found = targets(bundle)
+    assert found == {
+        key("CustomObject:Property__c"): (2, False),
+        key("CustomField:Property__c.Price__c"): (3, False),
+        key("CustomField:Property__c.Broker__c"): (4, True),
+        key("CustomLabel:Greeting"): (5, False),
+        key("LightningMessageChannel:Selected"): (6, False),
+        key("StaticResource:logo"): (7, False),
+        key("CustomPermission:Edit_Homes"): (8, False),
+        key("LightningComponentBundle:utils"): (9, False),
+        key("LightningComponentBundle:lazyPanel"): (12, False),
+    }
+
+
+def test_lwc_template_children_are_camel_cased_and_html_comments_ignored() -> None:
+    html = "<template>\n<!-- <c-old-thing></c-old-thing> -->\n<c-my-list-2 x={y}></c-my-list-2>\n"
+    bundle = inline("LightningComponentBundle", "page", {"lwc/page/page.html": html})
+    assert targets(bundle) == {key("LightningComponentBundle:myList2"): (3, False)}
+
+
+def test_eda_aura_settings_component(corpus: Callable[[str], Path]) -> None:
+    root = corpus("EDA")
+    folder = f"{DEFAULT}/aura/STG_CMP_Courses"
+    bundle = from_corpus(
+        root,
+        "AuraDefinitionBundle",
+        "STG_CMP_Courses",
+        f"{folder}/STG_CMP_Courses.cmp",
+        f"{folder}/STG_CMP_CoursesController.js",
+    )
+    found = targets(bundle)
+    assert found[key("AuraDefinitionBundle:STG_CMP_Base")] == (1, False)
+    assert found[key("ApexClass:STG_Courses")] == (1, False)
+    assert found[key("CustomLabel:stgBtnRunCopy")] == (29, False)
+
+
+def test_aura_markup_attributes_and_child_components() -> None:
+    markup = """<aura:component controller="ns.HomeController" implements="c:Base, c:Other">
+    <aura:attribute name="homes" type="Home__c[]"/>
+    <aura:registerEvent name="pick" type="c:HomePicked"/>
+    <lightning:messageChannel type="Selected__c" aura:id="channel"/>
+    <c:homeTile home="{!v.home}"/>
+    {!$Label.c.Title} <img src="{!$Resource.Logo + '/a.png'}"/>
+</aura:component>"""
+    bundle = inline("AuraDefinitionBundle", "homes", {"aura/homes/homes.cmp": markup})
+    assert certain(bundle) == {
+        key("ApexClass:HomeController"),
+        key("AuraDefinitionBundle:Base"),
+        key("AuraDefinitionBundle:Other"),
+        key("CustomObject:Home__c"),
+        key("AuraDefinitionBundle:HomePicked"),
+        key("LightningMessageChannel:Selected"),
+        key("CustomLabel:Title"),
+        key("StaticResource:Logo"),
+    }
+    # <c:homeTile> may be an Aura bundle or a Lightning web component: both are candidates.
+    found = targets(bundle)
+    assert found[key("LightningComponentBundle:homeTile")] == (5, True)
+    assert found[key("AuraDefinitionBundle:homeTile")] == (5, True)

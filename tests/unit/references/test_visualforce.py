@@ -1,0 +1,42 @@
+"""Visualforce extractor: controllers, extensions, components, included pages, globals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.unit.references._helpers import certain, from_corpus, inline, key, targets
+
+
+def test_volunteers_personal_site_job_listing_page(corpus: Callable[[str], Path]) -> None:
+    root = corpus("Volunteers-for-Salesforce")
+    page = from_corpus(
+        root, "ApexPage", "PersonalSiteJobListing", "src/pages/PersonalSiteJobListing.page"
+    )
+    assert targets(page) == {
+        key("ApexClass:VOL_CTRL_PersonalSiteJobListing"): (31, False),
+        key("CustomLabel:labelPersonalSiteJobListingTitle"): (34, False),
+        key("ApexPage:VolunteersJobListingFS"): (35, False),
+    }
+
+
+def test_page_attributes_components_and_merge_fields() -> None:
+    source = """<apex:page standardController="Job__c" extensions="JobExt, ShiftExt">
+<!-- <c:Retired/> -->
+<apex:stylesheet value="{!URLFOR($Resource.Styles, 'main.css')}"/>
+<c:JobHeader job="{!Job__c}"/>
+<apex:outputField value="{!Job__c.Location__c}"/> {!Description__c}
+<a href="{!$Page.JobList}">{!$ObjectType.Shift__c.fields.Start__c.label}</a>
+</apex:page>"""
+    page = inline("ApexPage", "JobView", {"pages/JobView.page": source})
+    assert certain(page) == {
+        key("CustomObject:Job__c"),
+        key("ApexClass:JobExt"),
+        key("ApexClass:ShiftExt"),
+        key("StaticResource:Styles"),
+        key("ApexComponent:JobHeader"),
+        key("CustomField:Job__c.Location__c"),
+        key("ApexPage:JobList"),
+        key("CustomObject:Shift__c"),
+        key("CustomField:Shift__c.Start__c"),
+    }
