@@ -68,9 +68,10 @@ def test_lookup_finds_components_deep_in_a_large_trie() -> None:
     store = MemoryNodes()
     org = _org(5000)
     root = tree.build_root(store, org)
-    assert tree.lookup(store, root, ComponentKey("ApexClass", "C4321")) == org[
-        ComponentKey("ApexClass", "C4321")
-    ]
+    assert (
+        tree.lookup(store, root, ComponentKey("ApexClass", "C4321"))
+        == org[ComponentKey("ApexClass", "C4321")]
+    )
     assert tree.lookup(store, root, ComponentKey("ApexClass", "Nope")) is None
     assert tree.lookup(store, root, ComponentKey("Layout", "C1")) is None
     assert tree.count(store, root) == {"ApexClass": 5000}

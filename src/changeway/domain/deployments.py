@@ -32,6 +32,10 @@ class DeploymentKind(StrEnum):
 
 
 class TestLevel(StrEnum):
+    """Which tests a validation or deployment runs."""
+
+    __test__ = False  # a domain type, not a pytest test class
+
     DEFAULT = "default"
     NO_TEST_RUN = "no_test_run"
     RUN_SPECIFIED_TESTS = "run_specified_tests"

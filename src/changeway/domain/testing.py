@@ -8,6 +8,10 @@ from typing import Any
 
 
 class TestOutcome(StrEnum):
+    """How one test ended."""
+
+    __test__ = False  # a domain type, not a pytest test class
+
     PASSED = "passed"
     FAILED = "failed"
     ERROR = "error"
@@ -17,6 +21,8 @@ class TestOutcome(StrEnum):
 @dataclass(frozen=True)
 class TestCase:
     """One test: ``classname.name``, its outcome, the failure message and time."""
+
+    __test__ = False  # a domain type, not a pytest test class
 
     classname: str
     name: str
@@ -34,6 +40,8 @@ class RunStatus(StrEnum):
 @dataclass(frozen=True)
 class TestRun:
     """The tests a deployment ran, or why none ran (never "passed" when none ran)."""
+
+    __test__ = False  # a domain type, not a pytest test class
 
     status: RunStatus
     message: str
