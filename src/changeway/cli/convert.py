@@ -18,14 +18,18 @@ def convert(
     json_: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> None:
     """Convert metadata between source format and Metadata API format, like `sf project convert`."""
+    # Imported here so that `changeway --help` and other commands start fast.
     from rich.console import Console
+    from rich.markup import escape
 
     from changeway.services.conversion import convert as run
 
     try:
         report = run(src, out, to=to, zip=zip_)
     except ChangewayError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False, markup=True)
+        Console(stderr=True, soft_wrap=True).print(
+            f"[red]error:[/red] {escape(str(error))}", highlight=False
+        )
         raise typer.Exit(1) from None
     if json_:
         data = {
@@ -37,13 +41,13 @@ def convert(
         }
         typer.echo(json.dumps(data))
         return
-    console = Console()
+    console = Console(soft_wrap=True)
     console.print(
         f"Converted {report.components} components into {len(report.files)} files "
         f"({report.to}) at {report.out}"
     )
     for path in report.skipped:
-        console.print(f"[yellow]not metadata, skipped:[/yellow] {path}", highlight=False)
+        console.print(f"[yellow]not metadata, skipped:[/yellow] {escape(path)}", highlight=False)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from changeway.cli import (
     changesets,
     compare,
     connections,
+    convert,
     demo,
     deployments,
     inbound,
@@ -36,6 +37,7 @@ app.add_typer(changesets.app, name="changeset")
 app.add_typer(inbound.app, name="inbound")
 app.add_typer(deployments.app, name="deployment")
 app.command("compare")(compare.compare)
+app.command("convert")(convert.convert)
 app.command("worker")(jobs.worker)
 app.command("audit")(audit.audit)
 app.command("demo")(demo.demo)

@@ -1,0 +1,194 @@
+"""Metadata API format -> source format, as ``sf project convert mdapi`` lays files out."""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+
+from changeway.adapters.formats import _safexml, _sdrxml, _zip
+from changeway.adapters.formats._source import META
+from changeway.adapters.formats.registry import MetadataType, Registry
+from changeway.domain.components import Component
+from changeway.domain.errors import InvalidMetadata
+
+DEFAULT_ROOT = "force-app/main/default"
+ARCHIVE_TYPES = {"application/zip", "application/x-zip-compressed", "application/jar"}
+# Extensions Salesforce's tool picks (from the mime-types database) where Python's table differs.
+_EXTENSIONS = {
+    "application/octet-stream": "bin",
+    "application/x-javascript": "js",
+    "application/javascript": "js",
+    "text/javascript": "js",
+    "text/plain": "txt",
+    "text/xml": "xml",
+    "application/xml": "xml",
+    "image/jpeg": "jpeg",
+    "image/x-png": "png",
+    "text/x-haml": "haml",
+    "application/x-zip-compressed": "zip",
+}
+
+
+def _extension(content_type: str) -> str:
+    known = _EXTENSIONS.get(content_type)
+    if known:
+        return known
+    guessed = mimetypes.guess_extension(content_type)
+    return guessed[1:] if guessed else "bin"
+
+
+class _Builder:
+    """Collects source-format files per component."""
+
+    def __init__(self) -> None:
+        self.files: dict[tuple[str, str], dict[str, bytes]] = {}
+
+    def add(self, type_name: str, name: str, path: str, data: bytes) -> None:
+        self.files.setdefault((type_name, name), {})[f"{DEFAULT_ROOT}/{path}"] = data
+
+    def components(self) -> list[Component]:
+        return [Component(t, n, dict(sorted(f.items()))) for (t, n), f in self.files.items()]
+
+
+def _parse(path: str, data: bytes) -> _sdrxml.Node:
+    return _safexml.parse_sdr(data, path)
+
+
+def _child_value(entry: _sdrxml.Node, unique_id: str, path: str) -> str:
+    for key in (unique_id, "fullName", "name"):
+        value = entry.get(key)
+        if isinstance(value, str) and value:
+            return value
+    raise InvalidMetadata(f"a child element has no {unique_id}", path=path)
+
+
+def _decompose(reg: Registry, mdtype: MetadataType, path: str, data: bytes, out: _Builder) -> None:
+    name = posixpath.basename(path).rpartition(".")[0]
+    document = _parse(path, data)
+    value = document.get(mdtype.name)
+    body = value if isinstance(value, dict) else {}
+    parent: _sdrxml.Node = {_sdrxml.NS_KEY: _sdrxml.NS_URL}
+    folder = f"{mdtype.directory}/{name}"
+    for key, item in body.items():
+        child = reg.child_by_group(mdtype, key)
+        if child is None:
+            parent[key] = item
+            continue
+        for entry in item if isinstance(item, list) else [item]:
+            if not isinstance(entry, dict):
+                continue
+            entry_name = _child_value(entry, child.unique_id, path)
+            sub = f"{child.directory}/" if mdtype.decomposition == "folderPerType" else ""
+            xml = _sdrxml.build({child.name: {_sdrxml.NS_KEY: _sdrxml.NS_URL, **entry}})
+            target = f"{folder}/{sub}{entry_name}.{child.suffix}{META}"
+            out.add(child.name, f"{name}.{entry_name}", target, xml.encode())
+    xml = _sdrxml.build({mdtype.name: parent})
+    out.add(mdtype.name, name, f"{folder}/{name}.{mdtype.suffix}{META}", xml.encode())
+
+
+def _static_resource(path: str, data: bytes, files: dict[str, bytes], out: _Builder) -> None:
+    name = posixpath.basename(path).rpartition(".")[0]
+    meta_path = path + META
+    meta = files.get(meta_path)
+    if meta is None:
+        raise InvalidMetadata("a static resource needs its .resource-meta.xml", path=path)
+    document = _parse(meta_path, meta)
+    resource = document.get("StaticResource")
+    content_type = resource.get("contentType") if isinstance(resource, dict) else None
+    if not isinstance(content_type, str):
+        raise InvalidMetadata("static resource metadata has no contentType", path=meta_path)
+    folder = posixpath.dirname(path)
+    if content_type in ARCHIVE_TYPES:
+        for member, content in _zip.unpack(data, path).items():
+            out.add("StaticResource", name, f"{folder}/{name}/{member}", content)
+    else:
+        out.add("StaticResource", name, f"{folder}/{name}.{_extension(content_type)}", data)
+
+
+def _folder_type(reg: Registry, types: list[MetadataType]) -> MetadataType | None:
+    return next((t for t in types if t.folder_of), None)
+
+
+def _place(reg: Registry, path: str, data: bytes, files: dict[str, bytes], out: _Builder) -> bool:
+    """Add one Metadata API file to ``out``; False when it is not metadata."""
+    parts = path.split("/")
+    types = reg.by_directory.get(parts[0], [])
+    if len(parts) < 2:
+        return False
+    main = next((t for t in types if t.layout not in {"child", "folder"}), None)
+    if main is not None and main.layout in {"bundle", "experience", "digital_experience"}:
+        if len(parts) == 2:
+            base = parts[1].split(".")[0]
+            out.add(main.name, base, path, data)
+        else:
+            name = "/".join(parts[1:3]) if main.layout == "digital_experience" else parts[1]
+            out.add(main.name, name, path, data)
+        return True
+    if main is not None and main.layout == "decomposed":
+        _decompose(reg, main, path, data, out)
+        return True
+    if main is not None and main.layout == "static_resource":
+        if not path.endswith(META):
+            _static_resource(path, data, files, out)
+        else:
+            out.add("StaticResource", parts[1].split(".")[0], path, data)
+        return True
+    folder = _folder_type(reg, types)
+    stem = parts[-1][: -len(META)] if parts[-1].endswith(META) else parts[-1]
+    if folder is not None and parts[-1].endswith(META) and "." not in stem:
+        name = "/".join([*parts[1:-1], stem])
+        out.add(folder.name, name, "/".join([*parts[:-1], f"{stem}.{folder.suffix}{META}"]), data)
+        return True
+    base, _, suffix = stem.rpartition(".")
+    mdtype = next((t for t in types if t.suffix == suffix and t.layout != "child"), None)
+    if mdtype is None and main is not None and main.name == "Document":
+        mdtype = main
+    if mdtype is None and main is not None and main.folder_type == main.name:
+        mdtype = reg.by_suffix.get(suffix)
+        if mdtype is not None and mdtype.folder_type == main.name and len(parts) > 2:
+            out.add(
+                mdtype.name, f"{parts[1]}.{base}" if mdtype != main else base, path + META, data
+            )
+            return True
+    if mdtype is None:
+        return _generic(path, data, out)
+    name = "/".join([*parts[1:-1], base]) if mdtype.in_folder else base
+    if mdtype.name == "Document" and parts[-1].endswith(META):
+        target = "/".join([*parts[:-1], f"{base}.{mdtype.suffix}{META}"])
+    elif mdtype.layout in {"content", "mixed"} or parts[-1].endswith(META):
+        target = path
+    else:
+        target = path + META
+    out.add(mdtype.name, name, target, data)
+    return True
+
+
+def _generic(path: str, data: bytes, out: _Builder) -> bool:
+    """Unknown types: an XML file's root element names its type; its path gains ``-meta.xml``."""
+    if not data.lstrip().startswith(b"<"):
+        return False
+    type_name = _safexml.root_name(data, path)
+    stem = posixpath.basename(path)
+    out.add(type_name, stem.rpartition(".")[0] or stem, path + META, data)
+    return True
+
+
+def from_mdapi(reg: Registry, files: dict[str, bytes]) -> tuple[list[Component], list[str]]:
+    """Source-format components of Metadata API ``files`` (manifests excluded) and skipped paths."""
+    out = _Builder()
+    skipped = []
+    for path, data in files.items():
+        if not _place(reg, path, data, files, out):
+            skipped.append(path)
+    labels = [(k, v) for k, v in out.files.items() if k[0] == "CustomLabels"]
+    for key, label_files in labels:
+        out.files[key] = {p: _rebuild_labels(p, d) for p, d in label_files.items()}
+    return out.components(), sorted(skipped)
+
+
+def _rebuild_labels(path: str, data: bytes) -> bytes:
+    """Labels files are re-printed by Salesforce's tool, starting from an empty parent."""
+    value = _parse(path, data).get("CustomLabels")
+    labels = value.get("labels", []) if isinstance(value, dict) else []
+    body: _sdrxml.Node = {_sdrxml.NS_KEY: _sdrxml.NS_URL, "labels": labels}
+    return _sdrxml.build({"CustomLabels": body}).encode()

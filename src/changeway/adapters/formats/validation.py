@@ -1,0 +1,74 @@
+"""Checks a component before deployment: well-formed XML, matching root element, valid name."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from changeway.adapters.formats import _safexml
+from changeway.adapters.formats._source import META
+from changeway.adapters.formats.registry import registry
+from changeway.domain.components import Component
+from changeway.domain.errors import InvalidMetadata
+
+_SEGMENT = r"[^\s/\\:*?\"<>|][^/\\:*?\"<>|]*"
+_NAME = re.compile(rf"^{_SEGMENT}$")
+_FOLDERED = re.compile(rf"^{_SEGMENT}(/{_SEGMENT})*$")
+_CHILD = re.compile(rf"^{_SEGMENT}\.{_SEGMENT}$")
+_XML_SUFFIXES = (META, ".xml")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a component file."""
+
+    path: str
+    line: int | None
+    message: str
+
+
+def name_problem(type_name: str, name: str) -> str | None:
+    """Why ``name`` is not a valid full name for ``type_name``, or None."""
+    mdtype = registry().get(type_name)
+    if mdtype is not None and mdtype.layout == "child" and mdtype.full_name != "own":
+        pattern = _CHILD
+    elif mdtype is not None and (
+        mdtype.in_folder or mdtype.folder_of or mdtype.layout == "digital_experience"
+    ):
+        pattern = _FOLDERED
+    else:
+        pattern = _NAME
+    if name != name.strip() or not pattern.match(name):
+        return f"invalid full name {name!r} for {type_name}"
+    return None
+
+
+def check_component(component: Component) -> list[Problem]:
+    """Problems of ``component``; an empty list when it looks deployable."""
+    problems: list[Problem] = []
+    message = name_problem(component.type, component.name)
+    if message:
+        problems.append(Problem(next(iter(component.files), ""), None, message))
+    mdtype = registry().get(component.type)
+    for path, data in component.files.items():
+        if not path.endswith(_XML_SUFFIXES):
+            continue
+        try:
+            root = _safexml.check(data, path)
+        except InvalidMetadata as error:
+            problems.append(Problem(path, error.line, error.problem))
+            continue
+        if not path.endswith(META) or (
+            mdtype is not None and mdtype.layout in {"bundle", "experience"}
+        ):
+            continue
+        tag = root.tag.rsplit("}", 1)[-1] if isinstance(root.tag, str) else ""
+        if tag != component.type:
+            problems.append(
+                Problem(
+                    path,
+                    _safexml.line_of(root),
+                    f"root element {tag} does not match type {component.type}",
+                )
+            )
+    return problems

@@ -1,0 +1,100 @@
+"""Writers: source format (an SFDX project) and Metadata API format (folder or zip)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from changeway.adapters.formats import _zip
+from changeway.adapters.formats._to_mdapi import to_mdapi
+from changeway.adapters.formats.manifest import package_xml
+from changeway.adapters.formats.reading import PROJECT_FILE
+from changeway.adapters.formats.registry import registry
+from changeway.domain.components import Component, ComponentKey
+from changeway.domain.errors import InvalidMetadata
+
+
+def _target(out_dir: Path, rel: str) -> Path:
+    parts = rel.split("/")
+    if rel.startswith("/") or ".." in parts or "" in parts or "\\" in rel:
+        raise InvalidMetadata("file path escapes the output folder", path=rel)
+    return out_dir.joinpath(*parts)
+
+
+def _write_files(out_dir: Path, files: Mapping[str, bytes]) -> None:
+    made: set[Path] = set()
+    for rel, data in files.items():
+        target = _target(out_dir, rel)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.write_bytes(data)
+
+
+def write_source(
+    components: Iterable[Component], out_dir: str | Path, *, api_version: str | None = None
+) -> list[str]:
+    """Write each file at its source path; add an ``sfdx-project.json`` when none is given."""
+    out = Path(out_dir)
+    files: dict[str, bytes] = {}
+    for component in components:
+        files.update(component.files)
+    if PROJECT_FILE not in files:
+        roots = sorted({path.split("/", 1)[0] for path in files if "/" in path}) or ["force-app"]
+        config: dict[str, object] = {
+            "packageDirectories": [
+                {"path": root, "default": index == 0} for index, root in enumerate(roots)
+            ]
+        }
+        if api_version:
+            config["sourceApiVersion"] = api_version
+        files[PROJECT_FILE] = (json.dumps(config, indent=2) + "\n").encode()
+    _write_files(out, files)
+    return sorted(files)
+
+
+DEFAULT_API_VERSION = "62.0"
+"""Version written to package.xml when none is known (Salesforce's converter uses the same)."""
+
+
+def mdapi_files(
+    components: Iterable[Component],
+    *,
+    api_version: str | None = None,
+    destructive_pre: Iterable[ComponentKey] = (),
+    destructive_post: Iterable[ComponentKey] = (),
+) -> dict[str, bytes]:
+    """Metadata API files (path -> bytes) with ``package.xml`` and destructive manifests."""
+    api_version = api_version or DEFAULT_API_VERSION
+    files, keys = to_mdapi(registry(), components)
+    files["package.xml"] = package_xml(keys, api_version)
+    pre, post = list(destructive_pre), list(destructive_post)
+    if pre:
+        files["destructiveChangesPre.xml"] = package_xml(pre, api_version)
+    if post:
+        files["destructiveChangesPost.xml"] = package_xml(post, api_version)
+    return files
+
+
+def write_mdapi(
+    components: Iterable[Component],
+    out: str | Path,
+    *,
+    api_version: str | None = None,
+    zip: bool = False,
+    destructive_pre: Iterable[ComponentKey] = (),
+    destructive_post: Iterable[ComponentKey] = (),
+) -> list[str]:
+    """Write Metadata API format to folder ``out`` (or to the zip file ``out``); list the paths."""
+    files = mdapi_files(
+        components,
+        api_version=api_version,
+        destructive_pre=destructive_pre,
+        destructive_post=destructive_post,
+    )
+    if zip:
+        Path(out).write_bytes(_zip.pack(files))
+    else:
+        _write_files(Path(out), files)
+    return sorted(files)
