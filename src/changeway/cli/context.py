@@ -11,15 +11,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
-from changeway.bootstrap import App, bootstrap
 from changeway.config import Settings
 from changeway.domain.clock import Clock, FixedClock, SystemClock
 from changeway.domain.errors import ChangewayError, Refused
+
+if TYPE_CHECKING:
+    from changeway.bootstrap import App
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -40,6 +42,10 @@ class CliState:
     @property
     def app(self) -> App:
         if self._app is None:
+            # Imported here, not at the top: commands that need no store (convert, --help)
+            # start without loading SQLAlchemy and Alembic.
+            from changeway.bootstrap import bootstrap
+
             self._app = bootstrap(Settings.load(data_dir=self.data_dir), clock=clock_from_env())
         return self._app
 

@@ -2,45 +2,63 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from changeway.cli import (
-    audit,
-    changesets,
-    compare,
-    connections,
-    convert,
-    demo,
-    deployments,
-    inbound,
-    jobs,
-    metadata,
-    orgs,
-    sandboxes,
-)
 from changeway.cli.context import CliState, default_actor
+
+#: Command groups: name -> module (under changeway.cli) defining ``app``.
+GROUPS = {
+    "org": "orgs",
+    "sandbox": "sandboxes",
+    "connection": "connections",
+    "job": "jobs",
+    "metadata": "metadata",
+    "changeset": "changesets",
+    "inbound": "inbound",
+    "deployment": "deployments",
+}
+#: Single commands: name -> (module, function).
+COMMANDS = {
+    "compare": ("compare", "compare"),
+    "convert": ("convert", "convert"),
+    "worker": ("jobs", "worker"),
+    "audit": ("audit", "audit"),
+    "demo": ("demo", "demo"),
+}
+
+
+class LazyCommands(TyperGroup):
+    """Loads a command's module only when it is used, so that `changeway convert` starts
+    without the store, the services and the other commands."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*GROUPS, *COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in GROUPS:
+            group = typer.main.get_group(import_module(f"changeway.cli.{GROUPS[cmd_name]}").app)
+            group.name = cmd_name
+            return group
+        if cmd_name in COMMANDS:
+            module, function = COMMANDS[cmd_name]
+            single = typer.Typer()
+            single.command(cmd_name)(getattr(import_module(f"changeway.cli.{module}"), function))
+            return typer.main.get_command(single)
+        return None
+
 
 app = typer.Typer(
     name="changeway",
+    cls=LazyCommands,
     help="Staging environments and governed change promotion for Salesforce metadata.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(orgs.app, name="org")
-app.add_typer(sandboxes.app, name="sandbox")
-app.add_typer(connections.app, name="connection")
-app.add_typer(jobs.app, name="job")
-app.add_typer(metadata.app, name="metadata")
-app.add_typer(changesets.app, name="changeset")
-app.add_typer(inbound.app, name="inbound")
-app.add_typer(deployments.app, name="deployment")
-app.command("compare")(compare.compare)
-app.command("convert")(convert.convert)
-app.command("worker")(jobs.worker)
-app.command("audit")(audit.audit)
-app.command("demo")(demo.demo)
 
 
 @app.callback()
