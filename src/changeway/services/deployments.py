@@ -82,25 +82,17 @@ def request_deployment(
         raise Refused(f"change set {inbound.name!r} already has deployment {running[0]} under way")
     effective_test_level(test_level, tests or [], target)
     _require_reason(allow_overwrite, reason)
-    kind = DeploymentKind.VALIDATION if check_only else DeploymentKind.DEPLOYMENT
     return _queue(
         uow,
         clock=clock,
         actor=actor,
         target=target,
-        deployment=Deployment(
-            id=0,
-            kind=kind,
-            target_org_id=target.id,
-            status=DeploymentStatus.PENDING,
-            created_by=actor,
-            created_at=clock.now(),
-            inbound_id=inbound.id,
-            test_level=test_level,
-            tests=list(tests or []),
-            allow_overwrite=allow_overwrite,
-            overwrite_reason=reason,
-        ),
+        kind=DeploymentKind.VALIDATION if check_only else DeploymentKind.DEPLOYMENT,
+        inbound_id=inbound.id,
+        test_level=test_level,
+        tests=list(tests or []),
+        allow_overwrite=allow_overwrite,
+        overwrite_reason=reason,
         what=inbound.name,
     )
 
@@ -115,20 +107,13 @@ def quick_deploy(uow: UnitOfWork, *, clock: Clock, actor: str, deployment_id: in
         clock=clock,
         actor=actor,
         target=target,
-        deployment=Deployment(
-            id=0,
-            kind=DeploymentKind.QUICK_DEPLOY,
-            target_org_id=target.id,
-            status=DeploymentStatus.PENDING,
-            created_by=actor,
-            created_at=clock.now(),
+        kind=DeploymentKind.QUICK_DEPLOY,
             inbound_id=validation.inbound_id,
             validation_id=validation.id,
             test_level=validation.test_level,
             tests=validation.tests,
             allow_overwrite=validation.allow_overwrite,
             overwrite_reason=validation.overwrite_reason,
-        ),
         what=f"validation {validation.id}",
     )
 
@@ -157,18 +142,11 @@ def rollback(
         clock=clock,
         actor=actor,
         target=target,
-        deployment=Deployment(
-            id=0,
-            kind=DeploymentKind.ROLLBACK,
-            target_org_id=target.id,
-            status=DeploymentStatus.PENDING,
-            created_by=actor,
-            created_at=clock.now(),
+        kind=DeploymentKind.ROLLBACK,
             rollback_of_id=original.id,
             test_level=TestLevel.NO_TEST_RUN,
             allow_overwrite=allow_overwrite,
             overwrite_reason=reason,
-        ),
         what=f"deployment {original.id}",
     )
 
@@ -551,9 +529,27 @@ def _plan_items(
 
 
 def _queue(
-    uow: UnitOfWork, *, clock: Clock, actor: str, target: Org, deployment: Deployment, what: str
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: str,
+    target: Org,
+    kind: DeploymentKind,
+    what: str,
+    **fields: Any,
 ) -> Deployment:
-    d = uow.deployments.add(deployment)
+    """Record a pending deployment of ``kind`` into ``target`` and the job that will run it."""
+    d = uow.deployments.add(
+        Deployment(
+            id=0,
+            kind=kind,
+            target_org_id=target.id,
+            status=DeploymentStatus.PENDING,
+            created_by=actor,
+            created_at=clock.now(),
+            **fields,
+        )
+    )
     job = enqueue(
         uow,
         kind=RUN_JOB,
