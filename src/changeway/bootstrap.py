@@ -51,5 +51,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, schema: str | N
     engine = create_engine(settings.database_url, schema=schema)
     migrate(engine)
     return App(
-        settings=settings, engine=engine, clock=clock or SystemClock(), handlers=job_handlers(settings)
+        settings=settings,
+        engine=engine,
+        clock=clock or SystemClock(),
+        handlers=job_handlers(settings),
     )

@@ -1,27 +1,34 @@
-"""Settings from the environment and command-line options."""
+"""Settings from command-line options, the environment and ``config.toml`` in the data
+directory (in that order). Operators set them; nothing here can be changed through the API."""
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from changeway.domain.changesets import Limits
+from changeway.domain.errors import Refused
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where changeway keeps its state."""
+    """Where changeway keeps its state, the test runner, and change set limits."""
 
     data_dir: Path
     database_url: str
     test_runner: str | None = None
+    change_set_limits: Limits = field(default_factory=Limits)
 
     @classmethod
     def load(cls, *, data_dir: Path | None = None, database_url: str | None = None) -> Settings:
-        """Options first, then ``CHANGEWAY_DATA_DIR`` / ``CHANGEWAY_DATABASE_URL``, then defaults.
+        """Options first, then ``CHANGEWAY_*`` variables, then ``config.toml``, then defaults.
 
         The default store is a SQLite file in the data directory
-        (``~/.local/share/changeway`` unless told otherwise).
+        (``~/.local/share/changeway`` unless told otherwise). In ``config.toml``:
+        ``[tests] runner = "command"`` and ``[change_sets] max_files = N, max_mb = N``.
         """
         env_dir = os.environ.get("CHANGEWAY_DATA_DIR")
         default_dir = Path.home() / ".local" / "share" / "changeway"
@@ -29,18 +36,45 @@ class Settings:
         url = database_url or os.environ.get("CHANGEWAY_DATABASE_URL")
         if not url:
             url = f"sqlite:///{directory / 'changeway.db'}"
-        return cls(data_dir=directory, database_url=url, test_runner=_test_runner(directory))
+        config = _config_file(directory)
+        runner = os.environ.get("CHANGEWAY_TEST_RUNNER") or config.get("tests", {}).get("runner")
+        sets = config.get("change_sets", {})
+        defaults = Limits()
+        files = _positive("CHANGEWAY_MAX_CHANGE_SET_FILES", sets.get("max_files"))
+        megabytes = _positive("CHANGEWAY_MAX_CHANGE_SET_MB", sets.get("max_mb"))
+        limits = Limits(
+            max_files=files or defaults.max_files,
+            max_bytes=megabytes * 2**20 if megabytes else defaults.max_bytes,
+        )
+        return cls(
+            data_dir=directory,
+            database_url=url,
+            test_runner=str(runner) if runner else None,
+            change_set_limits=limits,
+        )
 
 
-def _test_runner(directory: Path) -> str | None:
-    """The operator's test runner command: ``CHANGEWAY_TEST_RUNNER``, else ``runner`` in the
-    ``[tests]`` table of ``config.toml`` in the data directory. Never set through the API."""
-    command = os.environ.get("CHANGEWAY_TEST_RUNNER")
-    if command:
-        return command
-    config = directory / "config.toml"
-    if config.is_file():
-        with config.open("rb") as handle:
-            runner = tomllib.load(handle).get("tests", {}).get("runner")
-        return str(runner) if runner else None
-    return None
+def _config_file(directory: Path) -> dict[str, Any]:
+    """``config.toml`` in the data directory, or nothing."""
+    path = directory / "config.toml"
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise Refused(f"{path}: {error}") from None
+
+
+def _positive(variable: str, configured: object) -> int | None:
+    """A positive whole number from ``variable`` or the config file, if either sets it."""
+    raw = os.environ.get(variable, configured)
+    if raw is None:
+        return None
+    try:
+        value = int(str(raw))
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise Refused(f"{variable} (or config.toml) must be a positive whole number, not {raw!r}")
+    return value

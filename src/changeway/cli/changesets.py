@@ -118,7 +118,13 @@ def upload(
     s = state(ctx)
     with failures(), s.app.uow() as uow:
         inbound = changesets.upload_change_set(
-            uow, clock=s.app.clock, actor=s.actor, org=org, name=name, target=to
+            uow,
+            clock=s.app.clock,
+            actor=s.actor,
+            org=org,
+            name=name,
+            target=to,
+            limits=s.app.settings.change_set_limits,
         )
     if json_:
         print_json(inbound_dict(inbound, source=org, target=to))

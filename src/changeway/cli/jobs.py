@@ -48,12 +48,14 @@ def worker(
     """Run jobs as they are queued (several workers may run side by side)."""
     s = state(ctx)
     name = worker_name()
-    console.print(f"worker {name} started")
-    while True:
-        job = run_next(s.app.uow, clock=s.app.clock, worker=name, handlers=s.app.handlers)
-        if job is not None:
-            console.print(f"job {job.id} ({job.kind}): {job.status.value}")
-            continue
-        if once:
-            return
-        time.sleep(idle)
+    with failures():
+        app = s.app
+        console.print(f"worker {name} started")
+        while True:
+            job = run_next(app.uow, clock=app.clock, worker=name, handlers=app.handlers)
+            if job is not None:
+                console.print(f"job {job.id} ({job.kind}): {job.status.value}")
+                continue
+            if once:
+                return
+            time.sleep(idle)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from changeway.domain.components import ComponentKey
 from changeway.domain.errors import Refused
@@ -84,27 +86,48 @@ def check_change_set_name(name: str) -> None:
         raise Refused(f"invalid change set name {name!r}: use 1-80 characters on one line")
 
 
-def expand(patterns: list[ComponentKey], available: set[ComponentKey]) -> list[ComponentKey]:
+class Catalog(Protocol):
+    """The components of an org version, asked one key or one type at a time."""
+
+    def __contains__(self, key: object) -> bool: ...
+    def of_type(self, type_: str) -> Iterable[ComponentKey]: ...
+
+
+class _SetCatalog:
+    """A catalog over an explicit set of keys."""
+
+    def __init__(self, keys: Collection[ComponentKey]) -> None:
+        self._keys = set(keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def of_type(self, type_: str) -> Iterable[ComponentKey]:
+        return [k for k in self._keys if k.type == type_]
+
+
+def expand(
+    patterns: list[ComponentKey], available: Collection[ComponentKey] | Catalog
+) -> list[ComponentKey]:
     """Resolve ``TYPE:NAME`` entries (``*`` and ``?`` wildcards allowed in the name).
 
     A plain name that the org lacks is refused, naming it; a wildcard that matches nothing too.
+    Plain names are looked up one by one; only wildcards list their type.
     """
-    by_type: dict[str, list[ComponentKey]] = {}
-    for key in available:
-        by_type.setdefault(key.type, []).append(key)
+    catalog = available if hasattr(available, "of_type") else _SetCatalog(available)
     chosen: list[ComponentKey] = []
     missing: list[str] = []
     for pattern in patterns:
         if any(ch in pattern.name for ch in "*?["):
             found = [
                 k
-                for k in by_type.get(pattern.type, [])
+                for k in catalog.of_type(pattern.type)
                 if fnmatch.fnmatchcase(k.name, pattern.name)
             ]
             if not found:
                 missing.append(f"{pattern} (matches nothing)")
             chosen.extend(sorted(found))
-        elif pattern in available:
+        elif pattern in catalog:
             chosen.append(pattern)
         else:
             missing.append(str(pattern))

@@ -127,7 +127,8 @@ def plan_change_set(
 
     A component whose target content is neither what the change set brings nor any content
     the source's history has seen was changed in the target since: a conflict, refused unless
-    overwriting is explicitly allowed. Deleting an absent component is not an error.
+    overwriting is explicitly allowed. Deleting an absent component is not an error; deleting
+    one the source never had is clean-up, not a conflict.
     """
     ordered = sorted(items.values(), key=_order)
     results: list[ComponentResult] = []
@@ -140,7 +141,9 @@ def plan_change_set(
             outcome = Outcome.UNCHANGED if wanted else Outcome.ABSENT
             results.append(ComponentResult(item.key, outcome, before=now, after=now))
             continue
-        if now is not None and now not in item.known:
+        # A deletion of something the source never had is deliberate clean-up, not a conflict.
+        cleanup = item.action is Action.DELETE and not item.known
+        if now is not None and now not in item.known and not cleanup:
             conflict = ComponentResult(
                 item.key,
                 Outcome.FAILED,

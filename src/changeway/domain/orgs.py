@@ -48,6 +48,16 @@ NAME_HOLDING = frozenset(
 )
 #: States that end an org's life; nothing may act on it any more.
 GONE = frozenset({OrgStatus.DELETED, OrgStatus.REPLACED, OrgStatus.DISCARDED})
+#: States of a refreshed copy that has not (yet) replaced its sandbox. Once activated, the copy
+#: keeps ``replaces_id`` (its lineage, used by the audit trail) but is the sandbox itself.
+UNACTIVATED_COPY = frozenset(
+    {
+        OrgStatus.PENDING,
+        OrgStatus.PROCESSING,
+        OrgStatus.PENDING_ACTIVATION,
+        OrgStatus.DISCARDED,
+    }
+)
 
 DEFAULT_MAX_SANDBOXES = {
     OrgKind.DEVELOPER: 100,
@@ -142,6 +152,11 @@ class Org:
     def is_active(self) -> bool:
         return self.status is OrgStatus.ACTIVE
 
+    @property
+    def is_refresh_copy(self) -> bool:
+        """A refreshed copy that has not replaced its sandbox: not the sandbox users name."""
+        return self.replaces_id is not None and self.status in UNACTIVATED_COPY
+
     def require_active(self, action: str) -> None:
         """Refuse ``action`` on an org that is not active, saying what state it is in."""
         if not self.is_active:
@@ -192,7 +207,7 @@ def plan_new_sandbox(
             f"cannot clone {source.name}: it belongs to another family than {production.name}"
         )
     source.require_active("copy from")
-    holders = [o for o in family if o.status in NAME_HOLDING and o.replaces_id is None]
+    holders = [o for o in family if o.status in NAME_HOLDING and not o.is_refresh_copy]
     for other in holders:
         if other.name.lower() == name.lower():
             verb = "is being deleted" if other.status is OrgStatus.DELETING else "exists"

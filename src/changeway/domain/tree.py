@@ -221,12 +221,16 @@ def _bucket(store: NodeStore, root: str, key: ComponentKey) -> list[tuple[str, s
     types = store.get_nodes([root])[root]["t"]
     if key.type not in types:
         return []
-    digest, depth = types[key.type][0], 0
+    return _bucket_from(store, types[key.type][0], key.name, 0)
+
+
+def _bucket_from(store: NodeStore, digest: str, name: str, depth: int) -> list[tuple[str, str]]:
+    """The leaf entries under the trie node ``digest`` (at ``depth``) where ``name`` would be."""
     while True:
         node = store.get_nodes([digest])[digest]
         if "l" in node:
-            return [(name, comp) for name, comp in node["l"]]
-        child = node["c"].get(_digit(key.name, depth))
+            return [(entry, comp) for entry, comp in node["l"]]
+        child = node["c"].get(_digit(name, depth))
         if child is None:
             return []
         digest, depth = child[0], depth + 1
@@ -241,44 +245,96 @@ class Difference:
     after: str | None
 
 
-def diff(store: NodeStore, root_a: str, root_b: str) -> list[Difference]:
+def diff(
+    store: NodeStore, root_a: str, root_b: str, *, only: Iterable[ComponentKey] | None = None
+) -> list[Difference]:
     """Components that differ between two versions, visiting only subtrees that differ.
 
-    Levels are loaded in batches, so the cost follows the size of the difference.
+    Levels are loaded in batches, so the cost follows the size of the difference; with
+    ``only``, subtrees that hold none of those components are skipped too.
     """
     if root_a == root_b:
         return []
+    wanted = _Wanted(only) if only is not None else None
     roots = store.get_nodes({root_a, root_b})
     types_a, types_b = roots[root_a]["t"], roots[root_b]["t"]
-    pairs: list[tuple[str, str | None, str | None]] = []
+    pairs: list[tuple[str, str, str | None, str | None]] = []
     for t in set(types_a) | set(types_b):
         ha = types_a[t][0] if t in types_a else None
         hb = types_b[t][0] if t in types_b else None
-        if ha != hb:
-            pairs.append((t, ha, hb))
+        if ha != hb and (wanted is None or wanted.under(t, "")):
+            pairs.append((t, "", ha, hb))
     out: list[Difference] = []
     while pairs:
-        wanted = {h for _t, ha, hb in pairs for h in (ha, hb) if h}
-        nodes = store.get_nodes(wanted)
-        next_pairs: list[tuple[str, str | None, str | None]] = []
-        flat: list[tuple[str, str | None, str | None]] = []
-        for t, ha, hb in pairs:
+        nodes = store.get_nodes({h for _t, _p, ha, hb in pairs for h in (ha, hb) if h})
+        next_pairs: list[tuple[str, str, str | None, str | None]] = []
+        for t, prefix, ha, hb in pairs:
             na, nb = (nodes[ha] if ha else None), (nodes[hb] if hb else None)
             if na is not None and nb is not None and "c" in na and "c" in nb:
                 ca, cb = na["c"], nb["c"]
                 for d in set(ca) | set(cb):
                     xa = ca[d][0] if d in ca else None
                     xb = cb[d][0] if d in cb else None
-                    if xa != xb:
-                        next_pairs.append((t, xa, xb))
-            else:
-                flat.append((t, ha, hb))
-        for t, ha, hb in flat:
-            writer = _Writer(store)
-            ea = _entries(writer, ha) if ha else {}
-            eb = _entries(writer, hb) if hb else {}
+                    if xa != xb and (wanted is None or wanted.under(t, prefix + d)):
+                        next_pairs.append((t, prefix + d, xa, xb))
+                continue
+            if wanted is not None and not (_is_leaf(na) and _is_leaf(nb)):
+                # Shapes differ (a side is missing or split): look the wanted names up.
+                for name in wanted.names_under(t, prefix):
+                    before = _find(store, ha, name, len(prefix))
+                    after = _find(store, hb, name, len(prefix))
+                    if before != after:
+                        out.append(Difference(ComponentKey(t, name), before, after))
+                continue
+            ea = _leaf_or_entries(store, na, ha)
+            eb = _leaf_or_entries(store, nb, hb)
             for name in set(ea) | set(eb):
-                if ea.get(name) != eb.get(name):
-                    out.append(Difference(ComponentKey(t, name), ea.get(name), eb.get(name)))
+                before, after = ea.get(name), eb.get(name)
+                if before != after and (wanted is None or wanted.has(t, name)):
+                    out.append(Difference(ComponentKey(t, name), before, after))
         pairs = next_pairs
     return sorted(out, key=lambda d: d.key)
+
+
+def _is_leaf(node: Node | None) -> bool:
+    return node is not None and "l" in node
+
+
+def _find(store: NodeStore, digest: str | None, name: str, depth: int) -> str | None:
+    """The component hash of ``name`` under a trie node at ``depth``, or None."""
+    return dict(_bucket_from(store, digest, name, depth)).get(name) if digest else None
+
+
+def _leaf_or_entries(store: NodeStore, node: Node | None, digest: str | None) -> dict[str, str]:
+    """A leaf's entries as loaded, or every entry under an internal node (rare shape change)."""
+    if node is None or digest is None:
+        return {}
+    if "l" in node:
+        return dict(node["l"])
+    return _entries(_Writer(store), digest)
+
+
+class _Wanted:
+    """The components a restricted diff looks at, with the trie paths that lead to them."""
+
+    def __init__(self, keys: Iterable[ComponentKey]) -> None:
+        self._names: dict[str, set[str]] = {}
+        self._paths: dict[str, set[str]] = {}
+        for key in keys:
+            self._names.setdefault(key.type, set()).add(key.name)
+            digest = hashlib.sha256(key.name.lower().encode()).hexdigest()
+            self._paths.setdefault(key.type, set()).update(digest[:i] for i in range(12))
+
+    def under(self, type_: str, prefix: str) -> bool:
+        paths = self._paths.get(type_)
+        return paths is not None and (len(prefix) >= 12 or prefix in paths)
+
+    def has(self, type_: str, name: str) -> bool:
+        return name in self._names.get(type_, ())
+
+    def names_under(self, type_: str, prefix: str) -> list[str]:
+        return [
+            name
+            for name in self._names.get(type_, ())
+            if hashlib.sha256(name.lower().encode()).hexdigest().startswith(prefix)
+        ]

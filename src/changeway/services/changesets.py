@@ -38,6 +38,15 @@ def create_change_set(
     uow: UnitOfWork, *, clock: Clock, actor: str, org: str, name: str, description: str = ""
 ) -> ChangeSet:
     """A new open change set in ``org``; names are unique in the org."""
+    cs = _new_change_set(uow, clock=clock, actor=actor, org=org, name=name, description=description)
+    uow.commit()
+    return cs
+
+
+def _new_change_set(
+    uow: UnitOfWork, *, clock: Clock, actor: str, org: str, name: str, description: str
+) -> ChangeSet:
+    """Add an open change set in the caller's transaction (not committed)."""
     source = resolve_org(uow, org)
     source.require_active("create a change set in")
     check_change_set_name(name)
@@ -56,7 +65,6 @@ def create_change_set(
         )
     )
     record(uow, at=now, actor=actor, action="change_set.created", org=source, change_set=name)
-    uow.commit()
     return cs
 
 
@@ -88,9 +96,7 @@ def add_components(
     if not patterns and not removals:
         raise Refused("name components (TYPE:NAME), --manifest or --delete")
     chosen = (
-        expand(patterns, set(component_index(uow, head_version(uow, source).root)))
-        if patterns
-        else []
+        expand(patterns, VersionCatalog(uow, head_version(uow, source).root)) if patterns else []
     )
     phase = Phase.POST if post else Phase.PRE
     new_items = [Item(k) for k in chosen] + [Item(k, Action.DELETE, phase) for k in removals]
@@ -98,7 +104,7 @@ def add_components(
         f"{i.key} (already to {cs.items[i.key].action.value})"
         for i in new_items
         if i.key in cs.items and cs.items[i.key].action is not i.action
-    ]
+    ] + [f"{k} (named both ways)" for k in dict.fromkeys(chosen) if k in set(removals)]
     if clashes:
         raise Refused("a component cannot be both deployed and deleted: " + ", ".join(clashes))
     for item in new_items:
@@ -219,7 +225,7 @@ def clone_change_set(
     """An open copy of a change set; its components take their current content at upload."""
     source = resolve_org(uow, org)
     original = get_change_set(uow, org=org, name=name)
-    clone = create_change_set(
+    clone = _new_change_set(
         uow, clock=clock, actor=actor, org=org, name=new_name, description=original.description
     )
     clone.items = {k: Item(k, i.action, i.phase) for k, i in original.items.items()}
@@ -261,6 +267,22 @@ def _freeze(uow: UnitOfWork, source: Org, cs: ChangeSet, limits: Limits, now: da
     cs.closed_at = now
     cs.source_version_id = head.id
     uow.change_sets.save(cs)
+
+
+class VersionCatalog:
+    """An org version's components, looked up in its tree: cost follows what is asked."""
+
+    def __init__(self, uow: UnitOfWork, root: str) -> None:
+        self._uow = uow
+        self._root = root
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, ComponentKey) and bool(
+            tree.lookup(self._uow.metadata, self._root, key)
+        )
+
+    def of_type(self, type_: str) -> list[ComponentKey]:
+        return list(component_index(self._uow, self._root, type_=type_))
 
 
 def _open_change_set(uow: UnitOfWork, org: str, name: str, action: str) -> tuple[Org, ChangeSet]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from changeway.adapters import formats
 from changeway.domain import tree
-from changeway.domain.changesets import InboundStatus, Item, require_deployable
+from changeway.domain.changesets import InboundChangeSet, InboundStatus, Item, require_deployable
 from changeway.domain.clock import Clock
 from changeway.domain.components import ComponentKey
 from changeway.domain.deployments import (
@@ -76,10 +76,7 @@ def request_deployment(
     target = resolve_org(uow, org)
     target.require_active("deploy to")
     inbound = find_inbound(uow, target, ref)
-    require_deployable(inbound, uow.orgs.get(inbound.source_org_id))
-    running = in_flight(uow, inbound)
-    if running:
-        raise Refused(f"change set {inbound.name!r} already has deployment {running[0]} under way")
+    _require_ready(uow, inbound)
     effective_test_level(test_level, tests or [], target)
     _require_reason(allow_overwrite, reason)
     return _queue(
@@ -102,18 +99,22 @@ def quick_deploy(uow: UnitOfWork, *, clock: Clock, actor: str, deployment_id: in
     validation = get_deployment(uow, deployment_id=deployment_id)
     target = _org(uow, validation.target_org_id)
     require_quick_deployable(validation, target, clock.now())
+    inbound = uow.change_sets.inbound(validation.inbound_id or 0)
+    if inbound is None:
+        raise NotFound(f"the change set validated by {validation.id} is gone")
+    _require_ready(uow, inbound)
     return _queue(
         uow,
         clock=clock,
         actor=actor,
         target=target,
         kind=DeploymentKind.QUICK_DEPLOY,
-            inbound_id=validation.inbound_id,
-            validation_id=validation.id,
-            test_level=validation.test_level,
-            tests=validation.tests,
-            allow_overwrite=validation.allow_overwrite,
-            overwrite_reason=validation.overwrite_reason,
+        inbound_id=validation.inbound_id,
+        validation_id=validation.id,
+        test_level=validation.test_level,
+        tests=validation.tests,
+        allow_overwrite=validation.allow_overwrite,
+        overwrite_reason=validation.overwrite_reason,
         what=f"validation {validation.id}",
     )
 
@@ -143,10 +144,10 @@ def rollback(
         actor=actor,
         target=target,
         kind=DeploymentKind.ROLLBACK,
-            rollback_of_id=original.id,
-            test_level=TestLevel.NO_TEST_RUN,
-            allow_overwrite=allow_overwrite,
-            overwrite_reason=reason,
+        rollback_of_id=original.id,
+        test_level=TestLevel.NO_TEST_RUN,
+        allow_overwrite=allow_overwrite,
+        overwrite_reason=reason,
         what=f"deployment {original.id}",
     )
 
@@ -327,15 +328,14 @@ class RunDeployment:
             return TestRun(RunStatus.NOT_RUN, "no tests run (test level no_test_run)", level.value)
         if self.test_runner is None:
             return TestRun(RunStatus.NOT_RUN, "no test runner configured", level.value)
-        with (
-            ctx.uow_factory() as uow,
-            tempfile.TemporaryDirectory(prefix="changeway-tests-") as scratch,
-        ):
-            root = tree.apply_changes(uow.metadata, head.root, plan.changes)
+        with tempfile.TemporaryDirectory(prefix="changeway-tests-") as scratch:
             project = Path(scratch) / "project"
-            formats.write_source(load_components(uow, component_index(uow, root)), project)
-            uow.commit()  # keeps the would-be tree's nodes; they are shared with the deployment
-            return self.test_runner.run(project, level=level.value, tests=d.tests)
+            with ctx.uow_factory() as uow:
+                root = tree.apply_changes(uow.metadata, head.root, plan.changes)
+                formats.write_source(load_components(uow, component_index(uow, root)), project)
+            # No transaction stays open while the runner works; the lease is kept alive.
+            with ctx.keep_alive():
+                return self.test_runner.run(project, level=level.value, tests=d.tests)
 
     def _apply(
         self,
@@ -576,6 +576,14 @@ def _queue(
     )
     uow.commit()
     return d
+
+
+def _require_ready(uow: UnitOfWork, inbound: InboundChangeSet) -> None:
+    """An inbound change set can start a deployment: its source identity lives, none runs."""
+    require_deployable(inbound, uow.orgs.get(inbound.source_org_id))
+    running = in_flight(uow, inbound)
+    if running:
+        raise Refused(f"change set {inbound.name!r} already has deployment {running[0]} under way")
 
 
 def _require_reason(allow_overwrite: bool, reason: str | None) -> None:

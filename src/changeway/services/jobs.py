@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -52,6 +54,29 @@ class JobContext:
 
     def progress(self, fraction: float, message: str) -> None:
         """Record progress and renew the lease, in a transaction of its own."""
+        job = self._renew(fraction, message)
+        if self.listener:
+            self.listener(job)
+
+    @contextmanager
+    def keep_alive(self, every: float = LEASE.total_seconds() / 3) -> Iterator[None]:
+        """Renew the lease every ``every`` seconds from a background thread while one long
+        step runs (a test run), so that no other worker takes the job over meanwhile."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(every):
+                self._renew(self.job.progress, self.job.message)
+
+        thread = threading.Thread(target=beat, name=f"lease-{self.job.id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    def _renew(self, fraction: float, message: str) -> Job:
         with self.uow_factory() as uow:
             job = uow.jobs.get(self.job.id)
             if job is None:
@@ -62,8 +87,7 @@ class JobContext:
             uow.jobs.save(job)
             uow.commit()
         self.job = job
-        if self.listener:
-            self.listener(job)
+        return job
 
 
 def worker_name() -> str:

@@ -15,8 +15,9 @@ def known_contents(
 ) -> dict[ComponentKey, set[str]]:
     """Every content each component had along ``version``'s ancestry (copies included).
 
-    Walks parent links back to the first version, diffing each version with its parent, so
-    the cost follows the number and size of the changes, not the size of the org.
+    Walks parent links back to the first version, diffing each version with its parent on the
+    paths of those components only, so the cost follows the number of versions and of
+    components asked about, not the size of the org.
     """
     wanted = set(keys)
     known: dict[ComponentKey, set[str]] = {k: set() for k in wanted}
@@ -26,9 +27,8 @@ def known_contents(
         parent = uow.metadata.get_version(current.parent_id)
         if parent is None:
             break
-        for difference in tree.diff(uow.metadata, parent.root, current.root):
-            if difference.key in wanted:
-                known[difference.key].update(h for h in (difference.before, difference.after) if h)
+        for difference in tree.diff(uow.metadata, parent.root, current.root, only=wanted):
+            known[difference.key].update(h for h in (difference.before, difference.after) if h)
         current = parent
     _add_current(uow, current.root, wanted, known)
     return known

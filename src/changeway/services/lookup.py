@@ -15,13 +15,13 @@ def resolve_org(uow: UnitOfWork, ref: str) -> Org:
         matches = [
             o
             for o in uow.orgs.named(name)
-            if o.production_id == production.id and o.replaces_id is None
+            if o.production_id == production.id and not o.is_refresh_copy
         ]
         return _one(matches, ref)
     by_id = uow.orgs.get(ref)
     if by_id is not None:
         return by_id
-    matches = [o for o in uow.orgs.named(ref) if o.replaces_id is None]
+    matches = [o for o in uow.orgs.named(ref) if not o.is_refresh_copy]
     if len(matches) > 1:
         choices = ", ".join(sorted(f"{_production_name(uow, o)}/{o.name}" for o in matches))
         raise Refused(f"{ref!r} names several orgs; say which: {choices}")

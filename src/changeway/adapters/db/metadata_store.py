@@ -62,7 +62,7 @@ class MetadataRepository:
                 sa.select(t.tree_nodes.c.hash, t.tree_nodes.c.data).where(
                     t.tree_nodes.c.hash.in_(chunk)
                 )
-            )
+            ).all()
             for digest, data in rows:
                 node = json.loads(data)
                 _cache.add(digest, node)

@@ -1,0 +1,150 @@
+"""A deployment survives its worker being killed at any moment (SPEC §5, ADR 0004).
+
+A worker process deploys a large-ish change set (or rolls it back) and is killed with SIGKILL
+after a random delay. After each kill the target holds exactly the old or exactly the new
+components, and running the worker again once the lease has expired ends the job: it is
+resumed to success (the target then holds the new state) or failed cleanly (the old one).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from changeway.bootstrap import App
+from changeway.domain.components import ComponentKey
+from changeway.domain.deployments import Deployment, DeploymentKind, DeploymentStatus
+from changeway.domain.jobs import LEASE, JobStatus
+from changeway.services import deployments
+from changeway.services.jobs import get_job, run_next
+from tests.helpers import ACTOR, WORKER
+from tests.helpers_metadata import apex, change_set, contents, family, get, put, request
+
+WORKER_SCRIPT = Path(__file__).with_name("deploy_worker.py")
+REPO = Path(__file__).resolve().parents[2]
+COMPONENTS = 300
+KILLS = 5
+
+
+def _schema(app: App) -> str:
+    if app.engine.dialect.name != "postgresql":
+        return ""
+    with app.engine.connect() as conn:
+        return str(conn.exec_driver_sql("SELECT current_schema()").scalar())
+
+
+def _spawn(app: App, job_id: int) -> subprocess.Popen[str]:
+    url = "" if app.engine.dialect.name == "sqlite" else app.settings.database_url
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(WORKER_SCRIPT),
+            str(app.settings.data_dir),
+            url,
+            _schema(app),
+            str(job_id),
+            app.clock.now().isoformat(),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+
+
+def _wait_ready(worker: subprocess.Popen[str]) -> None:
+    assert worker.stdout is not None
+    line = worker.stdout.readline()
+    assert line.strip() == "ready", f"worker did not start: {line!r}"
+
+
+def _reap(worker: subprocess.Popen[str]) -> int:
+    code = worker.wait(timeout=60)
+    assert worker.stdout is not None
+    worker.stdout.close()
+    return code
+
+
+def _next_request(app: App, state_is_new: bool, last_deploy: int | None) -> Deployment:
+    """Deploy the change set when the target is old; roll the last deployment back when new."""
+    if not state_is_new:
+        return request(app, "Test", "BIG")
+    assert last_deploy is not None
+    with app.uow() as uow:
+        return deployments.rollback(uow, clock=app.clock, actor=ACTOR, deployment_id=last_deploy)
+
+
+def _finish(app: App, d: Deployment) -> Deployment:
+    """Run the worker again after the lease expired; the job must end."""
+    app.clock.advance(seconds=LEASE.total_seconds() + 1)  # type: ignore[attr-defined]
+    with app.uow() as uow:
+        job = get_job(uow, d.job_id or 0)
+    if not job.status.is_final:
+        run_next(app.uow, clock=app.clock, worker=WORKER, handlers=app.handlers, job_id=job.id)
+    with app.uow() as uow:
+        job = get_job(uow, d.job_id or 0)
+    assert job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED), (job.status, job.error)
+    done = get(app, d.id)
+    assert done.status.is_final, done.status
+    return done
+
+
+def test_a_killed_deployment_leaves_the_target_old_or_new_and_is_resumed_or_failed(
+    app: App,
+) -> None:
+    family(app)
+    put(
+        app,
+        "Dev",
+        [
+            apex(f"Big{i:04d}", f"class Big{i:04d} {{ /* {'x' * 200} */ }}")
+            for i in range(COMPONENTS)
+        ],
+    )
+    put(app, "Dev", [apex("A", "class A { /* v2 */ }")], delete=["ApexClass:B"])
+    change_set(app, "Dev", "BIG", "ApexClass:*", target="Test", deletions=["ApexClass:B"])
+    old = contents(app, "Test")
+    dev = contents(app, "Dev")
+    new = {k: v for k, v in old.items() if k != ComponentKey("ApexClass", "B")}
+    new.update({k: v for k, v in dev.items() if k.type == "ApexClass"})
+    assert len(new) == COMPONENTS + 2
+
+    # An uninterrupted run measures how long the work takes after the worker is ready.
+    d = request(app, "Test", "BIG")
+    worker = _spawn(app, d.job_id or 0)
+    _wait_ready(worker)
+    started = time.monotonic()
+    assert _reap(worker) == 0
+    work = time.monotonic() - started
+    assert get(app, d.id).status is DeploymentStatus.SUCCEEDED
+    assert contents(app, "Test") == new
+    last_deploy: int | None = d.id
+    state_is_new = True
+
+    seed = random.randrange(2**32)
+    rng = random.Random(seed)
+    killed = 0
+    for round_ in range(KILLS):
+        d = _next_request(app, state_is_new, last_deploy)
+        worker = _spawn(app, d.job_id or 0)
+        _wait_ready(worker)
+        time.sleep(rng.uniform(0, work * 1.2))
+        worker.send_signal(signal.SIGKILL)
+        killed += _reap(worker) == -signal.SIGKILL
+        before, after = (new, old) if state_is_new else (old, new)
+        where = f"round {round_}, seed {seed}, {d.kind.value} {d.id}"
+        assert contents(app, "Test") in (before, after), f"half-applied after the kill: {where}"
+        done = _finish(app, d)
+        expected = after if done.status is DeploymentStatus.SUCCEEDED else before
+        assert contents(app, "Test") == expected, where
+        if done.status is DeploymentStatus.SUCCEEDED:
+            state_is_new = not state_is_new
+            if done.kind is DeploymentKind.DEPLOYMENT:
+                last_deploy = done.id
+    assert killed, f"no kill landed while the worker was running (seed {seed}, work {work:.2f} s)"

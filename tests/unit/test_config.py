@@ -1,0 +1,63 @@
+"""Settings: the operator's test runner and change set limits, from environment or file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from changeway.config import Settings
+from changeway.domain.changesets import Limits
+from changeway.domain.errors import Refused
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "CHANGEWAY_DATABASE_URL",
+        "CHANGEWAY_TEST_RUNNER",
+        "CHANGEWAY_MAX_CHANGE_SET_FILES",
+        "CHANGEWAY_MAX_CHANGE_SET_MB",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_are_salesforces_limits_a_sqlite_file_and_no_runner(tmp_path: Path) -> None:
+    settings = Settings.load(data_dir=tmp_path)
+    assert settings.change_set_limits == Limits(max_files=10_000, max_bytes=400 * 2**20)
+    assert settings.test_runner is None
+    assert settings.database_url == f"sqlite:///{tmp_path / 'changeway.db'}"
+
+
+def test_config_file_sets_the_runner_and_limits(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        '[tests]\nrunner = "python3 run.py"\n[change_sets]\nmax_files = 50\nmax_mb = 2\n'
+    )
+    settings = Settings.load(data_dir=tmp_path)
+    assert settings.test_runner == "python3 run.py"
+    assert settings.change_set_limits == Limits(max_files=50, max_bytes=2 * 2**20)
+
+
+def test_environment_wins_over_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "config.toml").write_text('[tests]\nrunner = "a"\n[change_sets]\nmax_files = 50\n')
+    monkeypatch.setenv("CHANGEWAY_TEST_RUNNER", "b")
+    monkeypatch.setenv("CHANGEWAY_MAX_CHANGE_SET_FILES", "7")
+    settings = Settings.load(data_dir=tmp_path)
+    assert (settings.test_runner, settings.change_set_limits.max_files) == ("b", 7)
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_a_limit_that_is_not_a_positive_whole_number_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("CHANGEWAY_MAX_CHANGE_SET_FILES", value)
+    with pytest.raises(Refused, match="CHANGEWAY_MAX_CHANGE_SET_FILES .* positive whole number"):
+        Settings.load(data_dir=tmp_path)
+
+
+def test_a_broken_config_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("[tests\nrunner = 1\n")
+    with pytest.raises(Refused, match="config.toml"):
+        Settings.load(data_dir=tmp_path)
