@@ -53,11 +53,11 @@ def test_a_limit_that_is_not_a_positive_whole_number_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:
     monkeypatch.setenv("CHANGEWAY_MAX_CHANGE_SET_FILES", value)
-    with pytest.raises(Refused, match="CHANGEWAY_MAX_CHANGE_SET_FILES .* positive whole number"):
+    with pytest.raises(Refused, match=r"CHANGEWAY_MAX_CHANGE_SET_FILES .* positive whole number"):
         Settings.load(data_dir=tmp_path)
 
 
 def test_a_broken_config_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text("[tests\nrunner = 1\n")
-    with pytest.raises(Refused, match="config.toml"):
+    with pytest.raises(Refused, match=r"config\.toml"):
         Settings.load(data_dir=tmp_path)
