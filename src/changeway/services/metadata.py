@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from changeway.adapters import formats
@@ -15,6 +15,7 @@ from changeway.domain.errors import NotFound, Refused
 from changeway.domain.orgs import Org
 from changeway.domain.versions import OrgVersion, VersionKind
 from changeway.services.audit import record
+from changeway.services.intake import read_checked
 from changeway.services.lookup import resolve_org
 from changeway.services.ports import UnitOfWork
 from changeway.services.versions import (
@@ -30,13 +31,17 @@ from changeway.services.versions import (
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an import changed; ``version`` is None when nothing changed."""
+    """What an import changed; ``version`` is None when nothing changed.
+
+    ``skipped`` lists the input files that belong to no metadata component (not imported).
+    """
 
     org: Org
     version: OrgVersion | None
     added: list[ComponentKey]
     changed: list[ComponentKey]
     deleted: list[ComponentKey]
+    skipped: list[str] = field(default_factory=list)
 
 
 def import_metadata(
@@ -61,7 +66,7 @@ def import_metadata(
             f" paths change it (an admin may allow them with"
             f" `changeway org set {target.name} --allow-direct-changes true`)"
         )
-    incoming = formats.read_metadata(path)
+    incoming = read_checked(path)
     head = head_version(uow, target)
     hashes = store_components(uow, incoming.components)
     changes: dict[ComponentKey, str | None] = dict(hashes)
@@ -76,7 +81,7 @@ def import_metadata(
     deleted = [d.key for d in differences if d.after is None]
     changed = [d.key for d in differences if d.before and d.after]
     if not differences:
-        return ImportResult(target, None, [], [], [])
+        return ImportResult(target, None, [], [], [], incoming.skipped)
     now = clock.now()
     reason = message or f"import of {path.name}"
     version = commit_version(
@@ -104,7 +109,12 @@ def import_metadata(
     )
     uow.commit()
     return ImportResult(
-        replace(target, head_version_id=version.id), version, added, changed, deleted
+        replace(target, head_version_id=version.id),
+        version,
+        added,
+        changed,
+        deleted,
+        incoming.skipped,
     )
 
 

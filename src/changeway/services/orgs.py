@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from changeway.adapters import formats
 from changeway.domain import tree
 from changeway.domain.clock import Clock
 from changeway.domain.errors import Refused
 from changeway.domain.orgs import Org, new_production
 from changeway.domain.versions import VersionKind
 from changeway.services.audit import record
+from changeway.services.intake import read_checked
 from changeway.services.lookup import refresh_copy_of, resolve_org
 from changeway.services.ports import UnitOfWork
 from changeway.services.versions import commit_version, store_components
@@ -29,7 +29,7 @@ def create_production(
     org = new_production(name=name, now=now)
     if any(o.is_production for o in uow.orgs.named(name)):
         raise Refused(f"a production org named {name!r} exists")
-    components = formats.read_metadata(initial).components if initial else []
+    components = read_checked(initial).components if initial else []
     uow.orgs.add(org)
     root = tree.build_root(uow.metadata, store_components(uow, components))
     reason = f"initial metadata from {initial.name}" if initial else "new empty org"

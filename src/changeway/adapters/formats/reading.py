@@ -87,6 +87,15 @@ def _read_project(root: Path) -> MetadataSet:
     version = config.get("sourceApiVersion")
     result.api_version = version if isinstance(version, str) else None
     for package in result.package_directories:
+        if (root / package / "package.xml").is_file():
+            # A package directory in Metadata API format (older projects): read it as such
+            # rather than dropping every file that is not in source format.
+            part = read_metadata(root / package)
+            result.components.extend(part.components)
+            result.skipped.extend(part.skipped)
+            result.destructive_pre.extend(part.destructive_pre)
+            result.destructive_post.extend(part.destructive_post)
+            continue
         files = _walk(root / package, root, ignore)
         components, skipped = group_components(reg, package, files)
         result.components.extend(components)
