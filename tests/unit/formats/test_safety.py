@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from changeway.adapters.formats import Problem, _zip, check_component, limits, read_metadata
+from changeway.adapters.formats.validation import name_problem
 from changeway.domain.components import Component
 from changeway.domain.errors import InvalidMetadata, Refused
 from changeway.services.conversion import convert
@@ -137,3 +138,33 @@ def test_check_component_reports_bad_names_xml_and_root() -> None:
     assert check_component(wrong_root) == [
         Problem("flows/F.flow-meta.xml", 1, "root element Layout does not match type Flow")
     ]
+
+
+@pytest.mark.parametrize(
+    ("type_name", "name"),
+    [
+        ("ApexClass", "Bad-Name"),
+        ("ApexClass", "1Service"),
+        ("ApexClass", "Double__Underscore"),
+        ("ApexTrigger", "Trailing_"),
+        ("LightningComponentBundle", "my-cmp"),
+        ("CustomObject", "Has Space__c"),
+    ],
+)
+def test_api_names_that_salesforce_refuses_are_invalid(type_name: str, name: str) -> None:
+    assert name_problem(type_name, name) is not None
+
+
+@pytest.mark.parametrize(
+    ("type_name", "name"),
+    [
+        ("ApexClass", "Account_Service2"),
+        ("LightningComponentBundle", "projectList"),
+        ("CustomObject", "Account"),
+        ("CustomObject", "hed__Course_Offering__c"),
+        ("CustomObject", "Setting__mdt"),
+        ("Layout", "Project__c-Project Layout"),
+    ],
+)
+def test_real_api_names_are_valid(type_name: str, name: str) -> None:
+    assert name_problem(type_name, name) is None

@@ -16,6 +16,19 @@ _NAME = re.compile(rf"^{_SEGMENT}$")
 _FOLDERED = re.compile(rf"^{_SEGMENT}(/{_SEGMENT})*$")
 _CHILD = re.compile(rf"^{_SEGMENT}\.{_SEGMENT}$")
 _XML_SUFFIXES = (META, ".xml")
+# Salesforce API names: a letter, then letters, digits and single underscores, not ending
+# in one. Types named this way are checked with it (Apex, Visualforce, bundles, objects...).
+_API_NAME = r"[A-Za-z](?:[A-Za-z0-9]|_(?!_))*(?<!_)"
+_CUSTOM_SUFFIX = r"(?:__(?:c|r|mdt|e|b|x|kav|Share|History|Feed|ChangeEvent))?"
+_IDENTIFIER_TYPES = {
+    "ApexClass": re.compile(rf"^{_API_NAME}$"),
+    "ApexTrigger": re.compile(rf"^{_API_NAME}$"),
+    "ApexPage": re.compile(rf"^{_API_NAME}$"),
+    "ApexComponent": re.compile(rf"^{_API_NAME}$"),
+    "LightningComponentBundle": re.compile(rf"^{_API_NAME}$"),
+    "AuraDefinitionBundle": re.compile(rf"^{_API_NAME}$"),
+    "CustomObject": re.compile(rf"^(?:{_API_NAME}__)?{_API_NAME}{_CUSTOM_SUFFIX}$"),
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,12 @@ def name_problem(type_name: str, name: str) -> str | None:
         pattern = _NAME
     if name != name.strip() or not pattern.match(name):
         return f"invalid full name {name!r} for {type_name}"
+    identifier = _IDENTIFIER_TYPES.get(type_name)
+    if identifier is not None and not identifier.match(name):
+        return (
+            f"invalid full name {name!r} for {type_name}: use letters, digits and single"
+            " underscores, starting with a letter"
+        )
     return None
 
 

@@ -356,7 +356,11 @@ def extract_table(
                 refs.add(target, path, line + offset, f"{rule.reason} {target.name}")
             continue
         targets = rule.kind(text, element, obj)
-        refs.add_all(targets, path, line, f"{rule.reason} {text}", candidate=rule.candidate)
+        # Name what the element's text names; when it names nothing (a flag such as
+        # <customObject>true), name the targets instead.
+        named = all(t.name.rpartition(".")[2].lower() in text.lower() for t in targets)
+        detail = text if named else ", ".join(t.name for t in targets)
+        refs.add_all(targets, path, line, f"{rule.reason} {detail}", candidate=rule.candidate)
 
 
 def extract_object_parent(refs: References, key: ComponentKey, path: str) -> None:
