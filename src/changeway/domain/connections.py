@@ -129,17 +129,3 @@ def stale_authorizations(
 def _order(org: Org) -> tuple[int, str]:
     return (0 if org.is_production else 1, org.name.lower())
 
-
-__all__ = [
-    "Authorization",
-    "Connection",
-    "PromotionPaths",
-    "Refused",
-    "can_upload",
-    "connected",
-    "connections_of",
-    "promotion_paths",
-    "require_connected",
-    "require_upload_allowed",
-    "stale_authorizations",
-]

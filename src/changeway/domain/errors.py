@@ -15,10 +15,6 @@ class Refused(ChangewayError):
     """A rule forbids the requested action; nothing was changed."""
 
 
-class PermissionDenied(Refused):
-    """The actor lacks a permission; the message names it."""
-
-
 class Conflict(ChangewayError):
     """The state moved under the caller (a concurrent change); nothing was changed."""
 

@@ -50,6 +50,3 @@ class Job:
     finished_at: datetime | None = None
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
-
-    def lease_expired(self, now: datetime) -> bool:
-        return self.lease_expires_at is not None and self.lease_expires_at < now
