@@ -91,3 +91,14 @@ def failures() -> Iterator[None]:
 def print_json(data: Any) -> None:
     """Machine-readable output for scripts (plain JSON, no colours)."""
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def warn_skipped(skipped: list[str]) -> None:
+    """Say which input files were not imported because they belong to no component."""
+    shown = ", ".join(skipped[:10])
+    more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+    err_console.print(
+        f"[yellow]warning:[/] {len(skipped)} file(s) belong to no metadata component"
+        f" and were not imported: {shown}{more}",
+        highlight=False,
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from changeway.cli.context import console, err_console, failures, print_json, state
+from changeway.cli.context import console, failures, print_json, state, warn_skipped
 from changeway.cli.render import component_entry_dict, usage_dict, version_dict
 from changeway.domain.components import ComponentKey
 from changeway.services import dependencies, metadata
@@ -47,13 +47,7 @@ def import_(
         "skipped": result.skipped,
     }
     if result.skipped and not json_:
-        shown = ", ".join(result.skipped[:10])
-        more = f" and {len(result.skipped) - 10} more" if len(result.skipped) > 10 else ""
-        err_console.print(
-            f"[yellow]warning:[/] {len(result.skipped)} file(s) belong to no metadata component"
-            f" and were not imported: {shown}{more}",
-            highlight=False,
-        )
+        warn_skipped(result.skipped)
     if json_:
         print_json(summary)
     elif result.version is None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import typer
 
-from changeway.cli.context import console, failures, print_json, state
+from changeway.cli.context import console, failures, print_json, state, warn_skipped
 from changeway.cli.render import org_dict, orgs_table
 from changeway.domain.errors import Refused
-from changeway.services import metadata, orgs
+from changeway.services import intake, metadata, orgs
 
 app = typer.Typer(help="Production orgs and every org's details.", no_args_is_help=True)
 
@@ -25,10 +25,19 @@ def create(
 ) -> None:
     """Create a production org, empty or loaded from a Salesforce project."""
     s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        org = orgs.create_production(
-            uow, clock=s.app.clock, actor=s.actor, name=name, initial=from_
-        )
+    with failures():
+        initial = intake.read_checked(from_) if from_ else None
+        with s.app.uow() as uow:
+            org = orgs.create_production(
+                uow,
+                clock=s.app.clock,
+                actor=s.actor,
+                name=name,
+                initial=initial,
+                origin=from_.name if from_ else "",
+            )
+    if initial and initial.skipped:
+        warn_skipped(initial.skipped)
     with failures(), s.app.uow() as uow:
         summary = orgs.show_org(uow, ref=org.id)
     if json_:

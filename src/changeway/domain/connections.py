@@ -128,4 +128,3 @@ def stale_authorizations(
 
 def _order(org: Org) -> tuple[int, str]:
     return (0 if org.is_production else 1, org.name.lower())
-

@@ -11,6 +11,7 @@ from changeway.domain.errors import Refused
 from changeway.domain.jobs import Job
 from changeway.domain.orgs import OrgKind
 from changeway.services import changesets, connections, deployments, metadata, orgs, sandboxes
+from changeway.services.intake import read_checked
 from changeway.services.jobs import get_job
 from changeway.services.ports import UnitOfWorkFactory
 
@@ -29,7 +30,14 @@ def build_reference_scenario(
 ) -> None:
     """Create Prod (holding the sample app), sandboxes Dev and Test, and the reference paths."""
     with uow_factory() as uow:
-        orgs.create_production(uow, clock=clock, actor=actor, name="Prod", initial=SAMPLE_APP)
+        orgs.create_production(
+            uow,
+            clock=clock,
+            actor=actor,
+            name="Prod",
+            initial=read_checked(SAMPLE_APP),
+            origin="the sample app",
+        )
     for name in ("Dev", "Test"):
         with uow_factory() as uow:
             _, job = sandboxes.create_sandbox(

@@ -3,36 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 
+from changeway.adapters.formats import MetadataSet
 from changeway.domain import tree
 from changeway.domain.clock import Clock
 from changeway.domain.errors import Refused
 from changeway.domain.orgs import Org, new_production
 from changeway.domain.versions import VersionKind
 from changeway.services.audit import record
-from changeway.services.intake import read_checked
 from changeway.services.lookup import refresh_copy_of, resolve_org
 from changeway.services.ports import UnitOfWork
 from changeway.services.versions import commit_version, store_components
 
 
 def create_production(
-    uow: UnitOfWork, *, clock: Clock, actor: str, name: str, initial: Path | None = None
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    actor: str,
+    name: str,
+    initial: MetadataSet | None = None,
+    origin: str = "",
 ) -> Org:
-    """Create a production org, empty or holding the metadata at ``initial``.
+    """Create a production org, empty or holding ``initial`` (read with
+    ``intake.read_checked``, so bad input is refused before anything is written).
 
-    Production names are unique on the server. The input is read and checked before
-    anything is written.
+    Production names are unique on the server; ``origin`` names the input in the history.
     """
     now = clock.now()
     org = new_production(name=name, now=now)
     if any(o.is_production for o in uow.orgs.named(name)):
         raise Refused(f"a production org named {name!r} exists")
-    components = read_checked(initial).components if initial else []
     uow.orgs.add(org)
+    components = initial.components if initial else []
     root = tree.build_root(uow.metadata, store_components(uow, components))
-    reason = f"initial metadata from {initial.name}" if initial else "new empty org"
+    reason = f"initial metadata from {origin or 'an import'}" if initial else "new empty org"
     version = commit_version(
         uow,
         org=org,
