@@ -6,20 +6,15 @@ import json
 import os
 import subprocess
 import sys
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import Result
+from typer.testing import CliRunner
 
-with warnings.catch_warnings():
-    # typer imports click.utils helpers that click 8.5 deprecates (see test_foundation_cli).
-    warnings.filterwarnings("ignore", "'click.utils.", DeprecationWarning)
-    from typer.testing import CliRunner
-
-    from changeway.cli.main import app
+from changeway.cli.main import app
 
 T0 = "2026-01-05T09:00:00+00:00"
 Invoke = Callable[..., Result]
@@ -163,6 +158,18 @@ def test_import_warns_about_files_that_belong_to_no_component(dev: Invoke, tmp_p
     assert data(dev("metadata", "import", "Dev", str(src), "--json"))["skipped"] == [
         "force-app/notes.txt"
     ]
+
+
+def test_org_create_from_warns_about_files_that_belong_to_no_component(
+    cw: Invoke, tmp_path: Path
+) -> None:
+    src = project(tmp_path / "app", {"A": "class A {}\n"})
+    (src / "force-app" / "notes.txt").write_text("not metadata\n")
+    result = ok(cw("org", "create", "Acme", "--from", str(src)))
+    assert "created production org Acme" in result.stdout
+    assert "were not imported: force-app/notes.txt" in " ".join(result.stderr.split())
+    listed = data(cw("metadata", "list", "Acme", "--json"))
+    assert [(c["type"], c["name"]) for c in listed] == [("ApexClass", "A")]
 
 
 def test_org_set_takes_true_or_false(dev: Invoke) -> None:

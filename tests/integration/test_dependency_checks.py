@@ -11,23 +11,17 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import Result
+from typer.testing import CliRunner
 
 from changeway.bootstrap import App
-
-with warnings.catch_warnings():
-    # typer imports click.utils helpers that click 8.5 deprecates (see test_foundation_cli).
-    warnings.filterwarnings("ignore", "'click.utils.", DeprecationWarning)
-    from typer.testing import CliRunner
-
-    from changeway.cli import context
-    from changeway.cli.main import app as cli_app
+from changeway.cli import context
+from changeway.cli.main import app as cli_app
 
 Invoke = Callable[..., Result]
 

@@ -9,7 +9,6 @@ written (same head version, same history, no new org, no files).
 from __future__ import annotations
 
 import json
-import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,17 +16,12 @@ from typing import Any
 
 import pytest
 from click.testing import Result
+from typer.testing import CliRunner
 
 from changeway.adapters.formats import limits
 from changeway.bootstrap import App
-
-with warnings.catch_warnings():
-    # typer imports click.utils helpers that click 8.5 deprecates (see test_foundation_cli).
-    warnings.filterwarnings("ignore", "'click.utils.", DeprecationWarning)
-    from typer.testing import CliRunner
-
-    from changeway.cli import context
-    from changeway.cli.main import app as cli_app
+from changeway.cli import context
+from changeway.cli.main import app as cli_app
 
 Invoke = Callable[..., Result]
 CLASSES = "force-app/main/default/classes"

@@ -7,7 +7,6 @@ the test's store), and the test checks what users see: listings, history, export
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,18 +14,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from click.testing import Result
+from typer.testing import CliRunner
 
 from changeway.bootstrap import App
+from changeway.cli import context
+from changeway.cli.main import app as cli_app
 from changeway.domain.clock import FixedClock
 from changeway.services import metadata
-
-with warnings.catch_warnings():
-    # typer imports click.utils helpers that click 8.5 deprecates (see test_foundation_cli).
-    warnings.filterwarnings("ignore", "'click.utils.", DeprecationWarning)
-    from typer.testing import CliRunner
-
-    from changeway.cli import context
-    from changeway.cli.main import app as cli_app
 
 Invoke = Callable[..., Result]
 DEFAULT = "force-app/main/default"
