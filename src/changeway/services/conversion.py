@@ -33,14 +33,25 @@ def _check_out(out: Path) -> None:
         raise Refused(f"{out.parent} does not exist")
 
 
-def convert(src: Path, out: Path, *, to: str, zip: bool = False) -> ConversionReport:
-    """Convert ``src`` into ``out`` (a folder, or a zip file with ``zip``); nothing on failure."""
+def convert(
+    src: Path,
+    out: Path,
+    *,
+    to: str,
+    zip: bool = False,
+    source_behavior_options: list[str] | None = None,
+) -> ConversionReport:
+    """Convert ``src`` into ``out`` (a folder, or a zip file with ``zip``); nothing on failure.
+
+    ``source_behavior_options`` (opt-in decompositions) default to the source project's own.
+    """
     if to not in TARGETS:
         raise Refused(f"--to must be one of {', '.join(TARGETS)}")
     if zip and to != "mdapi":
         raise Refused("--zip applies to --to mdapi only")
     _check_out(out)
-    metadata = formats.read_metadata(src)
+    metadata = formats.read_metadata(src, source_behavior_options=source_behavior_options)
+    options = metadata.source_behavior_options
     scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         target = scratch / "out"
@@ -52,11 +63,15 @@ def convert(src: Path, out: Path, *, to: str, zip: bool = False) -> ConversionRe
                 zip=zip,
                 destructive_pre=metadata.destructive_pre,
                 destructive_post=metadata.destructive_post,
+                source_behavior_options=options,
             )
         else:
             target.mkdir()
             written = formats.write_source(
-                metadata.components, target, api_version=metadata.api_version
+                metadata.components,
+                target,
+                api_version=metadata.api_version,
+                source_behavior_options=options,
             )
         if out.is_dir():
             out.rmdir()

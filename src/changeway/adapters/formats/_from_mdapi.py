@@ -79,9 +79,12 @@ def _decompose(reg: Registry, mdtype: MetadataType, path: str, data: bytes, out:
                 continue
             entry_name = _child_value(entry, child.unique_id, path)
             sub = f"{child.directory}/" if mdtype.decomposition == "folderPerType" else ""
-            xml = _sdrxml.build({child.name: {_sdrxml.NS_KEY: _sdrxml.NS_URL, **entry}})
+            xml = _sdrxml.build({child.xml_root: {_sdrxml.NS_KEY: _sdrxml.NS_URL, **entry}})
             target = f"{folder}/{sub}{entry_name}.{child.suffix}{META}"
-            out.add(child.name, f"{name}.{entry_name}", target, xml.encode())
+            if child.in_parent:
+                out.add(mdtype.name, name, target, xml.encode())
+            else:
+                out.add(child.name, f"{name}.{entry_name}", target, xml.encode())
     xml = _sdrxml.build({mdtype.name: parent})
     out.add(mdtype.name, name, f"{folder}/{name}.{mdtype.suffix}{META}", xml.encode())
 
@@ -181,9 +184,27 @@ def from_mdapi(reg: Registry, files: dict[str, bytes]) -> tuple[list[Component],
         if not _place(reg, path, data, files, out):
             skipped.append(path)
     labels = [(k, v) for k, v in out.files.items() if k[0] == "CustomLabels"]
+    split = reg.types["CustomLabel"].layout == "label"
     for key, label_files in labels:
-        out.files[key] = {p: _rebuild_labels(p, d) for p, d in label_files.items()}
+        if split:
+            del out.files[key]
+            for path, data in label_files.items():
+                _split_labels(path, data, out)
+        else:
+            out.files[key] = {p: _rebuild_labels(p, d) for p, d in label_files.items()}
     return out.components(), sorted(skipped)
+
+
+def _split_labels(path: str, data: bytes, out: _Builder) -> None:
+    """One ``labels/NAME.label-meta.xml`` per label (``decomposeCustomLabelsBeta2``)."""
+    value = _parse(path, data).get("CustomLabels")
+    labels = value.get("labels", []) if isinstance(value, dict) else []
+    folder = posixpath.dirname(path.removeprefix(DEFAULT_ROOT + "/"))
+    for entry in labels if isinstance(labels, list) else [labels]:
+        if isinstance(entry, dict):
+            name = _child_value(entry, "fullName", path)
+            xml = _sdrxml.build({"CustomLabel": entry}).encode()
+            out.add("CustomLabel", name, f"{folder}/{name}.label{META}", xml)
 
 
 def _rebuild_labels(path: str, data: bytes) -> bytes:

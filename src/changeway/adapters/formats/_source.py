@@ -72,6 +72,8 @@ def _decomposed(reg: Registry, mdtype: MetadataType, rest: list[str]) -> tuple[s
     child = reg.child_by_suffix(mdtype, suffix)
     if child is None:
         return None
+    if child.in_parent:
+        return (mdtype.name, parent)
     return (child.name, f"{parent}.{_stem(file_name, suffix)}")
 
 

@@ -117,23 +117,39 @@ class _Recomposer:
         for (type_name, name), parent in self.parents.items():
             mdtype = self.reg.types[type_name]
             body: _sdrxml.Node = {_sdrxml.NS_KEY: _sdrxml.NS_URL}
+            groups: dict[str, list[tuple[str, _sdrxml.Node]]] = {}
+            child_files = [
+                (self.reg.types[child.type], path, data)
+                for child in self.children[(type_name, name)]
+                for path, data in child.files.items()
+            ]
             if parent is not None:
                 for path, data in parent.files.items():
-                    body.update(_body(_parsed(path, data), type_name))
-            groups: dict[str, list[tuple[str, _sdrxml.Node]]] = {}
-            for child in self.children[(type_name, name)]:
-                child_type = self.reg.types[child.type]
-                for path, data in child.files.items():
-                    content = _body(_parsed(path, data), child.type)
-                    groups.setdefault(child_type.group, []).append(
-                        (_unique_value(content, child_type.unique_id), content)
-                    )
+                    own = self._own_child(mdtype, name, path)
+                    if own is None:
+                        body.update(_body(_parsed(path, data), type_name))
+                    else:
+                        child_files.append((own, path, data))
+            for child_type, path, data in child_files:
+                content = _body(_parsed(path, data), child_type.xml_root)
+                groups.setdefault(child_type.group, []).append(
+                    (_unique_value(content, child_type.unique_id), content)
+                )
             for group in sorted(groups):
                 entries = sorted(groups[group], key=lambda entry: collation_key(entry[0]))
                 body[group] = [content for _, content in entries]
             xml = _sdrxml.build({type_name: body})
             out[f"{mdtype.directory}/{name}.{mdtype.suffix}"] = xml.encode()
         return out
+
+    def _own_child(self, mdtype: MetadataType, name: str, path: str) -> MetadataType | None:
+        """The child type of a file held by the parent component, None for its own file."""
+        file_name = posixpath.basename(path)
+        if file_name == f"{name}.{mdtype.suffix}{META}":
+            return None
+        suffix = file_name[: -len(META)].rpartition(".")[2]
+        child = self.reg.child_by_suffix(mdtype, suffix)
+        return child if child is not None and child.in_parent else None
 
     def manifest_keys(self) -> list[ComponentKey]:
         """Parents to list: those with a file holding real values (or no addressable child)."""
@@ -214,7 +230,7 @@ def to_mdapi(
             if mdtype.layout == "child" and mdtype.addressable:
                 keys.append(component.key)
             continue
-        if mdtype.name == "CustomLabels":
+        if mdtype.name == "CustomLabels" or mdtype.layout == "label":
             labels.append(component)
         elif mdtype.layout == "static_resource":
             out.update(_static_resource(mdtype, component))
@@ -235,6 +251,10 @@ def _merge_labels(reg: Registry, components: list[Component]) -> dict[str, bytes
     entries: dict[str, _sdrxml.Node] = {}
     for component in components:
         for path, data in component.files.items():
+            if component.type == "CustomLabel":  # one label per file (decomposeCustomLabelsBeta2)
+                label = _body(_parsed(path, data), "CustomLabel")
+                entries.setdefault(_unique_value(label, "fullName"), label)
+                continue
             value = _body(_parsed(path, data), "CustomLabels").get("labels", [])
             for entry in value if isinstance(value, list) else [value]:
                 if isinstance(entry, dict):

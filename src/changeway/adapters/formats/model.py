@@ -18,3 +18,5 @@ class MetadataSet:
     package_directories: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     """Files that belong to no metadata component (reported, never silently dropped)."""
+    source_behavior_options: list[str] = field(default_factory=list)
+    """``sourceBehaviorOptions`` the source layout follows (Salesforce's opt-in decompositions)."""

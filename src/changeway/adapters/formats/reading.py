@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from changeway.adapters.formats import _safexml, _zip, limits
@@ -79,18 +80,31 @@ def _package_paths(config: dict[str, object], root: Path) -> list[str]:
     return paths
 
 
-def _read_project(root: Path) -> MetadataSet:
+def _options(config: dict[str, object]) -> list[str]:
+    """The project's ``sourceBehaviorOptions`` (strings only, sorted, no duplicates)."""
+    raw = config.get("sourceBehaviorOptions")
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise InvalidMetadata("sourceBehaviorOptions must be a list of names", path=PROJECT_FILE)
+    return sorted(set(raw))
+
+
+def _read_project(root: Path, options: list[str] | None) -> MetadataSet:
     config = _project_config(root)
     ignore = ForceIgnore.for_project(root)
-    reg = registry()
-    result = MetadataSet(package_directories=_package_paths(config, root))
+    options = _options(config) if options is None else options
+    reg = registry(options)
+    result = MetadataSet(
+        package_directories=_package_paths(config, root), source_behavior_options=options
+    )
     version = config.get("sourceApiVersion")
     result.api_version = version if isinstance(version, str) else None
     for package in result.package_directories:
         if (root / package / "package.xml").is_file():
             # A package directory in Metadata API format (older projects): read it as such
             # rather than dropping every file that is not in source format.
-            part = read_metadata(root / package)
+            part = read_metadata(root / package, source_behavior_options=options)
             result.components.extend(part.components)
             result.skipped.extend(part.skipped)
             result.destructive_pre.extend(part.destructive_pre)
@@ -103,13 +117,18 @@ def _read_project(root: Path) -> MetadataSet:
     return _finish(result)
 
 
-def _read_package_dir(folder: Path) -> MetadataSet:
+def _read_package_dir(folder: Path, options: list[str]) -> MetadataSet:
     ignore = ForceIgnore.for_project(
         folder if (folder / ".forceignore").is_file() else folder.parent
     )
     files = _walk(folder, folder.parent, ignore)
-    components, skipped = group_components(registry(), folder.name, files)
-    result = MetadataSet(components, package_directories=[folder.name], skipped=skipped)
+    components, skipped = group_components(registry(options), folder.name, files)
+    result = MetadataSet(
+        components,
+        package_directories=[folder.name],
+        skipped=skipped,
+        source_behavior_options=options,
+    )
     result.api_version = _nearest_api_version(folder)
     return _finish(result)
 
@@ -128,9 +147,11 @@ def _nearest_api_version(folder: Path) -> str | None:
     return None
 
 
-def _read_mdapi(files: dict[str, bytes], where: str) -> MetadataSet:
+def _read_mdapi(files: dict[str, bytes], where: str, options: list[str]) -> MetadataSet:
     manifests = {name: files.pop(name) for name in list(files) if name in MANIFESTS}
-    result = MetadataSet(package_directories=[DEFAULT_ROOT.split("/")[0]])
+    result = MetadataSet(
+        package_directories=[DEFAULT_ROOT.split("/")[0]], source_behavior_options=options
+    )
     package = manifests.get("package.xml")
     if package is not None:
         root = _safexml.check(package, f"{where}/package.xml")
@@ -141,7 +162,7 @@ def _read_mdapi(files: dict[str, bytes], where: str) -> MetadataSet:
             pairs = parse_manifest(manifests[name])
             target = result.destructive_pre if kind == "pre" else result.destructive_post
             target.extend(ComponentKey(t, m) for t, m in pairs)
-    result.components, result.skipped = from_mdapi(registry(), files)
+    result.components, result.skipped = from_mdapi(registry(options), files)
     return _finish(result)
 
 
@@ -159,21 +180,29 @@ def _finish(result: MetadataSet) -> MetadataSet:
     return result
 
 
-def read_metadata(path: str | Path) -> MetadataSet:
-    """Read an SFDX project, a package directory, an mdapi folder or an mdapi ``.zip``."""
+def read_metadata(
+    path: str | Path, *, source_behavior_options: Iterable[str] | None = None
+) -> MetadataSet:
+    """Read an SFDX project, a package directory, an mdapi folder or an mdapi ``.zip``.
+
+    ``source_behavior_options`` (Salesforce's opt-in decompositions) default to the project's
+    own for an SFDX project and to none otherwise; Metadata API input is decomposed by them.
+    """
     source = Path(path)
+    given = None if source_behavior_options is None else sorted(set(source_behavior_options))
+    options = given or []
     if source.is_file():
         if source.suffix.lower() != ".zip":
             raise InvalidMetadata(
                 "expected a folder or a .zip of Metadata API files", path=source.name
             )
         files = _zip.unpack(_read_file(source, source.name), source.name)
-        return _read_mdapi(_mdapi_root(files, source.name), source.name)
+        return _read_mdapi(_mdapi_root(files, source.name), source.name, options)
     if not source.is_dir():
         raise InvalidMetadata("no such file or folder", path=str(path))
     if (source / PROJECT_FILE).is_file():
-        return _read_project(source)
+        return _read_project(source, given)
     if (source / "package.xml").is_file():
         files = _walk(source, source, ForceIgnore())
-        return _read_mdapi(files, source.name)
-    return _read_package_dir(source)
+        return _read_mdapi(files, source.name, options)
+    return _read_package_dir(source, options)

@@ -11,9 +11,12 @@ decomposed or composite parent) and ``digital_experience``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+from changeway.adapters.formats._presets import overrides
 
 UNKNOWN_LAYOUT = "generic"
 
@@ -37,6 +40,14 @@ class MetadataType:
     addressable: bool = True
     legacy_suffix: str | None = None
     full_name: str = "parent"
+    root: str | None = None
+    in_parent: bool = False
+    """A child whose files belong to its parent component (no component of its own)."""
+
+    @property
+    def xml_root(self) -> str:
+        """The root element of this type's files (its name unless the registry says otherwise)."""
+        return self.root or self.name
 
     @property
     def group(self) -> str:
@@ -85,12 +96,22 @@ class Registry:
 
 
 @cache
-def registry() -> Registry:
-    """The registry shipped with changeway."""
+def _raw_types() -> dict[str, dict[str, object]]:
     raw = json.loads(resources.files(__package__).joinpath("types.json").read_text("utf-8"))
+    return dict(raw["types"])
+
+
+@cache
+def _registry(options: frozenset[str]) -> Registry:
     types = {}
-    for name, facts in raw["types"].items():
-        facts = dict(facts)
+    changes = overrides(options)
+    for name in [*_raw_types(), *(n for n in changes if n not in _raw_types())]:
+        facts = {**_raw_types().get(name, {}), **changes.get(name, {})}
         facts["children"] = tuple(facts.get("children", ()))
         types[name] = MetadataType(name=name, **facts)
     return Registry(types)
+
+
+def registry(options: Iterable[str] = ()) -> Registry:
+    """The registry shipped with changeway, with the given ``sourceBehaviorOptions`` applied."""
+    return _registry(frozenset(options))

@@ -33,7 +33,11 @@ def _write_files(out_dir: Path, files: Mapping[str, bytes]) -> None:
 
 
 def write_source(
-    components: Iterable[Component], out_dir: str | Path, *, api_version: str | None = None
+    components: Iterable[Component],
+    out_dir: str | Path,
+    *,
+    api_version: str | None = None,
+    source_behavior_options: Iterable[str] = (),
 ) -> list[str]:
     """Write each file at its source path; add an ``sfdx-project.json`` when none is given."""
     out = Path(out_dir)
@@ -49,6 +53,8 @@ def write_source(
         }
         if api_version:
             config["sourceApiVersion"] = api_version
+        if options := sorted(set(source_behavior_options)):
+            config["sourceBehaviorOptions"] = options
         files[PROJECT_FILE] = (json.dumps(config, indent=2) + "\n").encode()
     _write_files(out, files)
     return sorted(files)
@@ -64,10 +70,14 @@ def mdapi_files(
     api_version: str | None = None,
     destructive_pre: Iterable[ComponentKey] = (),
     destructive_post: Iterable[ComponentKey] = (),
+    source_behavior_options: Iterable[str] = (),
 ) -> dict[str, bytes]:
-    """Metadata API files (path -> bytes) with ``package.xml`` and destructive manifests."""
+    """Metadata API files (path -> bytes) with ``package.xml`` and destructive manifests.
+
+    ``source_behavior_options`` name the opt-in decompositions the components' files follow.
+    """
     api_version = api_version or DEFAULT_API_VERSION
-    files, keys = to_mdapi(registry(), components)
+    files, keys = to_mdapi(registry(source_behavior_options), components)
     files["package.xml"] = package_xml(keys, api_version)
     pre, post = list(destructive_pre), list(destructive_post)
     if pre:
@@ -85,6 +95,7 @@ def write_mdapi(
     zip: bool = False,
     destructive_pre: Iterable[ComponentKey] = (),
     destructive_post: Iterable[ComponentKey] = (),
+    source_behavior_options: Iterable[str] = (),
 ) -> list[str]:
     """Write Metadata API format to folder ``out`` (or to the zip file ``out``); list the paths."""
     files = mdapi_files(
@@ -92,6 +103,7 @@ def write_mdapi(
         api_version=api_version,
         destructive_pre=destructive_pre,
         destructive_post=destructive_post,
+        source_behavior_options=source_behavior_options,
     )
     if zip:
         Path(out).write_bytes(_zip.pack(files))

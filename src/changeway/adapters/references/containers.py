@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 
 from lxml import etree
 
+from changeway.adapters.formats._presets import SPLIT_SECTIONS
 from changeway.adapters.references import _xml
 from changeway.domain.components import Component, ComponentKey
 
@@ -53,6 +54,7 @@ _UNPREFIXED = frozenset({"CustomLabels"})
 
 def children(component: Component) -> Iterator[tuple[ComponentKey, etree._Element, str]]:
     """The children held in a component's files: key, element and file path."""
+    yield from split_sections(component)
     sections = CHILD_SECTIONS.get(component.type)
     if not sections:
         return
@@ -68,6 +70,26 @@ def children(component: Component) -> Iterator[tuple[ComponentKey, etree._Elemen
             if child_type and name:
                 full_name = name if component.type in _UNPREFIXED else f"{component.name}.{name}"
                 yield ComponentKey(child_type, full_name), element, path
+
+
+def split_sections(component: Component) -> Iterator[tuple[ComponentKey, etree._Element, str]]:
+    """Files split out of a component by an opt-in decomposition, read as their section.
+
+    A decomposed permission set keeps ``<FieldPermission>`` files beside its own file; each is
+    wrapped as ``<PermissionSet><fieldPermissions>`` so that the type's rules apply unchanged.
+    """
+    sections = SPLIT_SECTIONS.get(component.type)
+    if not sections:
+        return
+    for path, data in sorted(component.files.items()):
+        root = _xml.parse(data) if path.endswith(".xml") else None
+        element = sections.get(_xml.local_name(root)) if root is not None else None
+        if root is None or element is None:
+            continue
+        root.tag = element
+        wrapper = etree.Element(component.type)
+        wrapper.append(root)
+        yield component.key, wrapper, path
 
 
 def provided_keys(component: Component) -> set[ComponentKey]:

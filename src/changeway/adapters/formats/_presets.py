@@ -1,0 +1,94 @@
+"""Salesforce's opt-in finer decompositions (``sourceBehaviorOptions`` in sfdx-project.json).
+
+Each option changes how some types are laid out in source format. The table gives, per option,
+field overrides of existing registry types and new (non-addressable) child types; a type's
+identity (name, full name) stays what it is without the option wherever Salesforce keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+Overrides = dict[str, dict[str, Any]]
+
+_WORKFLOW_CHILDREN = {"WorkflowKnowledgePublish": {"directory": "workflowKnowledgePublishes"}}
+_SHARING_CHILDREN = {
+    f"Sharing{kind}Rule": {"directory": f"sharing{kind}Rules"}
+    for kind in ("Criteria", "Guest", "Owner", "Territory")
+}
+# (XML root and file suffix stem, folder, XML element in the permission set, unique id element)
+_PERMISSION_SET_CHILDREN = (
+    ("ApplicationVisibility", "applicationVisibilities", "application"),
+    ("ClassAccess", "classAccesses", "apexClass"),
+    ("CustomMetadataTypeAccess", "customMetadataTypeAccesses", "name"),
+    ("CustomPermission", "customPermissions", "name"),
+    ("CustomSettingAccess", "customSettingAccesses", "name"),
+    (
+        "ExternalCredentialPrincipalAccess",
+        "externalCredentialPrincipalAccesses",
+        "externalCredentialPrincipal",
+    ),
+    ("ExternalDataSourceAccess", "externalDataSourceAccesses", "externalDataSource"),
+    ("FieldPermission", "fieldPermissions", "field"),
+    ("FlowAccess", "flowAccesses", "flow"),
+    ("ObjectPermission", "objectPermissions", "object"),
+    ("PageAccess", "pageAccesses", "apexPage"),
+    ("RecordTypeVisibility", "recordTypeVisibilities", "recordType"),
+    ("TabSetting", "tabSettings", "tab"),
+    ("UserPermission", "userPermissions", "name"),
+)
+
+
+SPLIT_SECTIONS: Mapping[str, Mapping[str, str]] = {
+    "PermissionSet": {root: element for root, element, _ in _PERMISSION_SET_CHILDREN}
+}
+"""Type -> root element of a file split out of it -> the element it is in the whole file."""
+
+
+def permission_set_child(root: str, directory: str, unique_id: str) -> dict[str, Any]:
+    """A non-addressable child of a decomposed permission set (its files stay in the set)."""
+    return {
+        "suffix": root[0].lower() + root[1:],
+        "directory": directory,
+        "layout": "child",
+        "parent": "PermissionSet",
+        "element": directory,
+        "unique_id": unique_id,
+        "addressable": False,
+        "root": root,
+        "in_parent": True,
+    }
+
+
+def _permission_set(children: Iterable[tuple[str, str, str]]) -> Overrides:
+    rows = {f"PermissionSet{row[0]}": permission_set_child(*row) for row in children}
+    parent = {"layout": "decomposed", "decomposition": "folderPerType", "children": list(rows)}
+    return {"PermissionSet": parent, **rows}
+
+
+PRESETS: Mapping[str, Overrides] = {
+    "decomposeWorkflowBeta": {
+        "Workflow": {"layout": "decomposed", "decomposition": "folderPerType"},
+        **_WORKFLOW_CHILDREN,
+    },
+    "decomposeSharingRulesBeta": {
+        "SharingRules": {"layout": "decomposed", "decomposition": "folderPerType"},
+        **_SHARING_CHILDREN,
+    },
+    "decomposePermissionSetBeta": _permission_set(_PERMISSION_SET_CHILDREN),
+    "decomposeCustomLabelsBeta2": {
+        "CustomLabel": {"layout": "label", "suffix": "label", "parent": None},
+        "CustomLabels": {"children": []},
+    },
+}
+"""Supported options and how each changes the registry."""
+
+
+def overrides(options: Iterable[str]) -> Overrides:
+    """Merged overrides of the supported ``options`` (unknown options are ignored)."""
+    merged: Overrides = {}
+    for option in sorted(set(options)):
+        for name, facts in PRESETS.get(option, {}).items():
+            merged.setdefault(name, {}).update(facts)
+    return merged
