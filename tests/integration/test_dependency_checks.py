@@ -11,19 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
-from changeway.bootstrap import App
-from changeway.cli import context
-from changeway.cli.main import app as cli_app
-
-Invoke = Callable[..., Result]
+from tests.cli_results import Invoke, data, ok
 
 #: Corpus -> the folder to import (Volunteers is a Metadata API folder under ``src``).
 PROJECTS = {
@@ -34,31 +27,6 @@ PROJECTS = {
     "Volunteers-for-Salesforce": "src",
     "EDA": "",
 }
-
-
-@pytest.fixture
-def cw(app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    """``cw("org", "list")`` runs the CLI against the test's store (either backend)."""
-    monkeypatch.setattr(context.CliState, "app", property(lambda _state: app))
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(
-            cli_app,
-            ["--data-dir", str(tmp_path / "cli"), "--as", "alice", *args],
-            env={"COLUMNS": "250", "CHANGEWAY_TEST_RUNNER": ""},
-        )
-
-    return invoke
-
-
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result
-
-
-def data(result: Result) -> Any:
-    return json.loads(ok(result).stdout)
 
 
 def project(corpus, name: str) -> Path:  # type: ignore[no-untyped-def]

@@ -8,22 +8,16 @@ written (same head version, same history, no new org, no files).
 
 from __future__ import annotations
 
-import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
 from changeway.adapters.formats import limits
-from changeway.bootstrap import App
-from changeway.cli import context
-from changeway.cli.main import app as cli_app
+from tests.cli_results import Invoke, data, fails, ok
 
-Invoke = Callable[..., Result]
 CLASSES = "force-app/main/default/classes"
 PROJECT = b'{"packageDirectories": [{"path": "force-app", "default": true}]}'
 META = (
@@ -58,41 +52,6 @@ EXTERNAL = (
     b"    <status>&xxe;</status>\n"
     b"</ApexClass>\n"
 )
-
-
-@pytest.fixture
-def cw(app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    """``cw("metadata", "import", ...)`` runs the CLI against the test's store (either backend)."""
-    monkeypatch.setattr(context.CliState, "app", property(lambda _state: app))
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(
-            cli_app,
-            ["--data-dir", str(tmp_path / "cli"), "--as", "alice", *args],
-            env={"COLUMNS": "200", "CHANGEWAY_TEST_RUNNER": ""},
-        )
-
-    return invoke
-
-
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result
-
-
-def data(result: Result) -> Any:
-    return json.loads(ok(result).stdout)
-
-
-def fails(result: Result, *needles: str) -> str:
-    """Exit code 1, every needle in the (unwrapped) stderr, nothing on stdout."""
-    assert result.exit_code == 1, (result.stdout, result.stderr, result.exception)
-    text = " ".join(result.stderr.split())
-    for needle in needles:
-        assert needle in text, text
-    assert result.stdout == ""
-    return text
 
 
 def write(root: Path, files: dict[str, bytes]) -> Path:

@@ -7,22 +7,18 @@ the test's store), and the test checks what users see: listings, history, export
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from click.testing import Result
-from typer.testing import CliRunner
 
 from changeway.bootstrap import App
-from changeway.cli import context
-from changeway.cli.main import app as cli_app
 from changeway.domain.clock import FixedClock
 from changeway.services import metadata
+from tests.cli_results import Invoke, data, ok
 
-Invoke = Callable[..., Result]
 DEFAULT = "force-app/main/default"
 CLASSES = f"{DEFAULT}/classes"
 META = (
@@ -32,31 +28,6 @@ META = (
     b"    <status>Active</status>\n"
     b"</ApexClass>\n"
 )
-
-
-@pytest.fixture
-def cw(app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    """``cw("org", "list", actor=...)`` runs the CLI against the test's store (either backend)."""
-    monkeypatch.setattr(context.CliState, "app", property(lambda _state: app))
-    runner = CliRunner()
-
-    def invoke(*args: str, actor: str = "alice") -> Result:
-        return runner.invoke(
-            cli_app,
-            ["--data-dir", str(tmp_path / "cli"), "--as", actor, *args],
-            env={"COLUMNS": "200", "CHANGEWAY_TEST_RUNNER": ""},
-        )
-
-    return invoke
-
-
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result
-
-
-def data(result: Result) -> Any:
-    return json.loads(ok(result).stdout)
 
 
 def text(result: Result) -> str:

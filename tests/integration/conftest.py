@@ -1,0 +1,30 @@
+"""Fixtures for integration tests that drive the CLI against the test's store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from changeway.bootstrap import App
+from changeway.cli import context
+from changeway.cli.main import app as cli_app
+from tests.cli_results import Invoke
+
+
+@pytest.fixture
+def cw(app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    """``cw("org", "list", actor=...)`` runs the CLI against the test's store (either backend)."""
+    monkeypatch.setattr(context.CliState, "app", property(lambda _state: app))
+    runner = CliRunner()
+
+    def invoke(*args: str, actor: str = "alice") -> Result:
+        return runner.invoke(
+            cli_app,
+            ["--data-dir", str(tmp_path / "cli"), "--as", actor, *args],
+            env={"COLUMNS": "250", "CHANGEWAY_TEST_RUNNER": ""},
+        )
+
+    return invoke
