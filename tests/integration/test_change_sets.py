@@ -350,7 +350,7 @@ def test_a_deleted_inbound_change_set_cannot_be_deployed(app: App, fam: Family) 
     with app.uow() as uow:
         inbound.delete_inbound(uow, clock=app.clock, actor=ACTOR, org="Test", ref="CS1")
     before = head(app, "Test")
-    with pytest.raises(NotFound, match="Test has no inbound change set 'CS1'"):
+    with pytest.raises(Refused, match="inbound change set 'CS1' of Test was deleted"):
         request(app, "Test", "CS1")
     assert head(app, "Test") == before
 

@@ -19,20 +19,20 @@ def list_inbound(uow: UnitOfWork, *, org: str) -> list[InboundChangeSet]:
 
 def find_inbound(uow: UnitOfWork, target: Org, ref: str) -> InboundChangeSet:
     """An inbound change set of ``target`` by its name, or by id when two share a name."""
-    inbound = uow.change_sets.inbound_of([target.id])
-    if ref.isdigit():
-        by_id = [i for i in inbound if i.id == int(ref)]
-        if by_id:
-            return by_id[0]
-    named = [i for i in inbound if i.name == ref]
-    if not named:
+    every = uow.change_sets.inbound_of([target.id], include_deleted=True)
+    matches = [i for i in every if ref.isdigit() and i.id == int(ref)]
+    matches = matches or [i for i in every if i.name == ref]
+    live = [i for i in matches if i.status is not InboundStatus.DELETED]
+    if not matches:
         raise NotFound(f"{target.name} has no inbound change set {ref!r}")
-    if len(named) > 1:
-        ids = ", ".join(str(i.id) for i in named)
+    if not live:
+        raise Refused(f"inbound change set {ref!r} of {target.name} was deleted")
+    if len(live) > 1:
+        ids = ", ".join(str(i.id) for i in live)
         raise Refused(
             f"{target.name} has several inbound change sets named {ref!r}; use an id: {ids}"
         )
-    return named[0]
+    return live[0]
 
 
 def get_inbound(uow: UnitOfWork, *, org: str, ref: str) -> InboundChangeSet:

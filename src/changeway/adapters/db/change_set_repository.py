@@ -84,11 +84,14 @@ class ChangeSetRepository:
         rows = self._inbound_query(t.inbound_change_sets.c.id == inbound_id)
         return rows[0] if rows else None
 
-    def inbound_of(self, target_org_ids: Iterable[str]) -> list[InboundChangeSet]:
-        return self._inbound_query(
-            t.inbound_change_sets.c.target_org_id.in_(list(target_org_ids)),
-            t.inbound_change_sets.c.status != InboundStatus.DELETED.value,
-        )
+    def inbound_of(
+        self, target_org_ids: Iterable[str], *, include_deleted: bool = False
+    ) -> list[InboundChangeSet]:
+        i = t.inbound_change_sets
+        conditions: list[sa.ColumnElement[bool]] = [i.c.target_org_id.in_(list(target_org_ids))]
+        if not include_deleted:
+            conditions.append(i.c.status != InboundStatus.DELETED.value)
+        return self._inbound_query(*conditions)
 
     def _inbound_query(self, *conditions: Any) -> list[InboundChangeSet]:
         i, c = t.inbound_change_sets, t.change_sets
