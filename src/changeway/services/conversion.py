@@ -64,6 +64,7 @@ def convert(
                 destructive_pre=metadata.destructive_pre,
                 destructive_post=metadata.destructive_post,
                 source_behavior_options=options,
+                registry_customizations=metadata.registry_customizations,
             )
         else:
             target.mkdir()
@@ -72,6 +73,7 @@ def convert(
                 target,
                 api_version=metadata.api_version,
                 source_behavior_options=options,
+                registry_customizations=metadata.registry_customizations,
             )
         if out.is_dir():
             out.rmdir()
