@@ -28,3 +28,18 @@ def test_permission_set_children_stay_in_their_permission_set() -> None:
     assert registry(["decomposePermissionSetBeta"]).by_suffix["customPermission"].name == (
         "CustomPermission"
     )
+
+
+def test_permission_set_beta2_puts_object_permissions_in_object_settings() -> None:
+    reg = registry(["decomposePermissionSetBeta2"])
+    assert reg.types["PermissionSet"].transformer == "permissionSetBeta2"
+    suffixes = {
+        reg.types[name].xml_root: reg.types[name].suffix
+        for name in reg.types["PermissionSet"].children
+    }
+    assert suffixes["FieldPermission"] == suffixes["TabSetting"] == "objectSettings"
+    assert (suffixes["ClassAccess"], suffixes["CustomPermission"]) == (
+        "classAccess",
+        "customPermissions",
+    )
+    assert registry().types["PermissionSet"].transformer is None

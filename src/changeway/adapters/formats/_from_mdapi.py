@@ -5,7 +5,8 @@ from __future__ import annotations
 import mimetypes
 import posixpath
 
-from changeway.adapters.formats import _safexml, _sdrxml, _zip
+from changeway.adapters.formats import _permset2, _safexml, _sdrxml, _zip
+from changeway.adapters.formats._presets import PERMISSION_SET_BETA2
 from changeway.adapters.formats._source import META
 from changeway.adapters.formats.registry import MetadataType, Registry
 from changeway.domain.components import Component
@@ -126,6 +127,13 @@ def _place(reg: Registry, path: str, data: bytes, files: dict[str, bytes], out: 
         else:
             name = "/".join(parts[1:3]) if main.layout == "digital_experience" else parts[1]
             out.add(main.name, name, path, data)
+        return True
+    if main is not None and main.transformer == PERMISSION_SET_BETA2 and len(parts) == 2:
+        name = parts[1].rpartition(".")[0]
+        value = _parse(path, data).get(main.name)
+        body = value if isinstance(value, dict) else {}
+        for rel, content in _permset2.split(reg, main, name, body).items():
+            out.add(main.name, name, f"{main.directory}/{name}/{rel}", content)
         return True
     if main is not None and main.layout == "decomposed":
         _decompose(reg, main, path, data, out)

@@ -67,6 +67,35 @@ def _permission_set(children: Iterable[tuple[str, str, str]]) -> Overrides:
     return {"PermissionSet": parent, **rows}
 
 
+PERMISSION_SET_BETA2 = "permissionSetBeta2"
+"""Transformer of ``decomposePermissionSetBeta2`` (see ``_permset2``)."""
+_OBJECT_SETTINGS = frozenset(
+    {"FieldPermission", "ObjectPermission", "RecordTypeVisibility", "TabSetting"}
+)
+
+
+def _beta2_child(root: str, element: str, unique_id: str) -> dict[str, Any]:
+    """A child of a ``decomposePermissionSetBeta2`` set: per-object file or one file per kind."""
+    row = permission_set_child(root, element, unique_id)
+    if root in _OBJECT_SETTINGS:
+        row.update(suffix="objectSettings", directory="objectSettings")
+    elif root == "CustomPermission":
+        row["suffix"] = "customPermissions"
+    row["element"] = element
+    return row
+
+
+def _permission_set_beta2() -> Overrides:
+    rows = {f"PermissionSet{row[0]}": _beta2_child(*row) for row in _PERMISSION_SET_CHILDREN}
+    parent = {
+        "layout": "decomposed",
+        "decomposition": "topLevel",
+        "transformer": PERMISSION_SET_BETA2,
+        "children": list(rows),
+    }
+    return {"PermissionSet": parent, **rows}
+
+
 PRESETS: Mapping[str, Overrides] = {
     "decomposeWorkflowBeta": {
         "Workflow": {"layout": "decomposed", "decomposition": "folderPerType"},
@@ -77,6 +106,7 @@ PRESETS: Mapping[str, Overrides] = {
         **_SHARING_CHILDREN,
     },
     "decomposePermissionSetBeta": _permission_set(_PERMISSION_SET_CHILDREN),
+    "decomposePermissionSetBeta2": _permission_set_beta2(),
     "decomposeCustomLabelsBeta2": {
         "CustomLabel": {"layout": "label", "suffix": "label", "parent": None},
         "CustomLabels": {"children": []},

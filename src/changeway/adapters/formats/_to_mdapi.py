@@ -5,8 +5,9 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable
 
-from changeway.adapters.formats import _safexml, _sdrxml, _zip
+from changeway.adapters.formats import _permset2, _safexml, _sdrxml, _zip
 from changeway.adapters.formats._collation import collation_key
+from changeway.adapters.formats._presets import PERMISSION_SET_BETA2
 from changeway.adapters.formats._source import META
 from changeway.adapters.formats.registry import MetadataType, Registry
 from changeway.domain.components import Component, ComponentKey
@@ -221,6 +222,11 @@ def to_mdapi(
         mdtype = reg.get(component.type)
         if mdtype is None:
             out.update(_generic_files(component))
+            keys.append(component.key)
+            continue
+        if mdtype.transformer == PERMISSION_SET_BETA2:
+            path = f"{mdtype.directory}/{component.name}.{mdtype.suffix}"
+            out[path] = _permset2.merge(mdtype, component.name, component.files)
             keys.append(component.key)
             continue
         if mdtype.layout == "decomposed" or (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from changeway.domain.components import Component, ComponentKey
 
@@ -20,3 +21,5 @@ class MetadataSet:
     """Files that belong to no metadata component (reported, never silently dropped)."""
     source_behavior_options: list[str] = field(default_factory=list)
     """``sourceBehaviorOptions`` the source layout follows (Salesforce's opt-in decompositions)."""
+    registry_customizations: dict[str, Any] = field(default_factory=dict)
+    """The project's ``registryCustomizations`` (Salesforce's registry shape), empty if none."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from changeway.adapters.formats import _safexml, _zip, limits
 from changeway.adapters.formats._forceignore import ForceIgnore
@@ -90,13 +91,28 @@ def _options(config: dict[str, object]) -> list[str]:
     return sorted(set(raw))
 
 
-def _read_project(root: Path, options: list[str] | None) -> MetadataSet:
+def _customizations(config: dict[str, object]) -> dict[str, Any]:
+    """The project's ``registryCustomizations`` block (an object), empty when there is none."""
+    raw = config.get("registryCustomizations")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise InvalidMetadata("registryCustomizations must be an object", path=PROJECT_FILE)
+    return raw
+
+
+def _read_project(
+    root: Path, options: list[str] | None, customizations: dict[str, Any] | None
+) -> MetadataSet:
     config = _project_config(root)
     ignore = ForceIgnore.for_project(root)
     options = _options(config) if options is None else options
-    reg = registry(options)
+    custom = _customizations(config) if customizations is None else customizations
+    reg = registry(options, custom)
     result = MetadataSet(
-        package_directories=_package_paths(config, root), source_behavior_options=options
+        package_directories=_package_paths(config, root),
+        source_behavior_options=options,
+        registry_customizations=custom,
     )
     version = config.get("sourceApiVersion")
     result.api_version = version if isinstance(version, str) else None
@@ -104,7 +120,9 @@ def _read_project(root: Path, options: list[str] | None) -> MetadataSet:
         if (root / package / "package.xml").is_file():
             # A package directory in Metadata API format (older projects): read it as such
             # rather than dropping every file that is not in source format.
-            part = read_metadata(root / package, source_behavior_options=options)
+            part = read_metadata(
+                root / package, source_behavior_options=options, registry_customizations=custom
+            )
             result.components.extend(part.components)
             result.skipped.extend(part.skipped)
             result.destructive_pre.extend(part.destructive_pre)
@@ -117,17 +135,18 @@ def _read_project(root: Path, options: list[str] | None) -> MetadataSet:
     return _finish(result)
 
 
-def _read_package_dir(folder: Path, options: list[str]) -> MetadataSet:
+def _read_package_dir(folder: Path, options: list[str], custom: dict[str, Any]) -> MetadataSet:
     ignore = ForceIgnore.for_project(
         folder if (folder / ".forceignore").is_file() else folder.parent
     )
     files = _walk(folder, folder.parent, ignore)
-    components, skipped = group_components(registry(options), folder.name, files)
+    components, skipped = group_components(registry(options, custom), folder.name, files)
     result = MetadataSet(
         components,
         package_directories=[folder.name],
         skipped=skipped,
         source_behavior_options=options,
+        registry_customizations=custom,
     )
     result.api_version = _nearest_api_version(folder)
     return _finish(result)
@@ -147,10 +166,14 @@ def _nearest_api_version(folder: Path) -> str | None:
     return None
 
 
-def _read_mdapi(files: dict[str, bytes], where: str, options: list[str]) -> MetadataSet:
+def _read_mdapi(
+    files: dict[str, bytes], where: str, options: list[str], custom: dict[str, Any]
+) -> MetadataSet:
     manifests = {name: files.pop(name) for name in list(files) if name in MANIFESTS}
     result = MetadataSet(
-        package_directories=[DEFAULT_ROOT.split("/")[0]], source_behavior_options=options
+        package_directories=[DEFAULT_ROOT.split("/")[0]],
+        source_behavior_options=options,
+        registry_customizations=custom,
     )
     package = manifests.get("package.xml")
     if package is not None:
@@ -162,7 +185,7 @@ def _read_mdapi(files: dict[str, bytes], where: str, options: list[str]) -> Meta
             pairs = parse_manifest(manifests[name])
             target = result.destructive_pre if kind == "pre" else result.destructive_post
             target.extend(ComponentKey(t, m) for t, m in pairs)
-    result.components, result.skipped = from_mdapi(registry(options), files)
+    result.components, result.skipped = from_mdapi(registry(options, custom), files)
     return _finish(result)
 
 
@@ -181,28 +204,34 @@ def _finish(result: MetadataSet) -> MetadataSet:
 
 
 def read_metadata(
-    path: str | Path, *, source_behavior_options: Iterable[str] | None = None
+    path: str | Path,
+    *,
+    source_behavior_options: Iterable[str] | None = None,
+    registry_customizations: Mapping[str, Any] | None = None,
 ) -> MetadataSet:
     """Read an SFDX project, a package directory, an mdapi folder or an mdapi ``.zip``.
 
-    ``source_behavior_options`` (Salesforce's opt-in decompositions) default to the project's
-    own for an SFDX project and to none otherwise; Metadata API input is decomposed by them.
+    ``source_behavior_options`` (Salesforce's opt-in decompositions) and
+    ``registry_customizations`` default to the project's own for an SFDX project and to none
+    otherwise; Metadata API input is decomposed by them.
     """
     source = Path(path)
     given = None if source_behavior_options is None else sorted(set(source_behavior_options))
     options = given or []
+    custom_given = None if registry_customizations is None else dict(registry_customizations)
+    custom = custom_given or {}
     if source.is_file():
         if source.suffix.lower() != ".zip":
             raise InvalidMetadata(
                 "expected a folder or a .zip of Metadata API files", path=source.name
             )
         files = _zip.unpack(_read_file(source, source.name), source.name)
-        return _read_mdapi(_mdapi_root(files, source.name), source.name, options)
+        return _read_mdapi(_mdapi_root(files, source.name), source.name, options, custom)
     if not source.is_dir():
         raise InvalidMetadata("no such file or folder", path=str(path))
     if (source / PROJECT_FILE).is_file():
-        return _read_project(source, given)
+        return _read_project(source, given, custom_given)
     if (source / "package.xml").is_file():
         files = _walk(source, source, ForceIgnore())
-        return _read_mdapi(files, source.name, options)
-    return _read_package_dir(source, options)
+        return _read_mdapi(files, source.name, options, custom)
+    return _read_package_dir(source, options, custom)

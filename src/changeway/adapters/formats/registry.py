@@ -11,11 +11,12 @@ decomposed or composite parent) and ``digital_experience``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from changeway.adapters.formats._customizations import customization_overrides
 from changeway.adapters.formats._presets import overrides
 
 UNKNOWN_LAYOUT = "generic"
@@ -43,6 +44,8 @@ class MetadataType:
     root: str | None = None
     in_parent: bool = False
     """A child whose files belong to its parent component (no component of its own)."""
+    transformer: str | None = None
+    """A conversion of its own (an opt-in decomposition that is more than a child layout)."""
 
     @property
     def xml_root(self) -> str:
@@ -102,9 +105,11 @@ def _raw_types() -> dict[str, dict[str, object]]:
 
 
 @cache
-def _registry(options: frozenset[str]) -> Registry:
+def _registry(options: frozenset[str], customizations: str) -> Registry:
     types = {}
     changes = overrides(options)
+    for name, facts in customization_overrides(json.loads(customizations), _raw_types()).items():
+        changes[name] = {**changes.get(name, {}), **facts}
     for name in [*_raw_types(), *(n for n in changes if n not in _raw_types())]:
         facts = {**_raw_types().get(name, {}), **changes.get(name, {})}
         facts["children"] = tuple(facts.get("children", ()))
@@ -112,6 +117,8 @@ def _registry(options: frozenset[str]) -> Registry:
     return Registry(types)
 
 
-def registry(options: Iterable[str] = ()) -> Registry:
-    """The registry shipped with changeway, with the given ``sourceBehaviorOptions`` applied."""
-    return _registry(frozenset(options))
+def registry(
+    options: Iterable[str] = (), customizations: Mapping[str, object] | None = None
+) -> Registry:
+    """The shipped registry with sourceBehaviorOptions and registryCustomizations applied."""
+    return _registry(frozenset(options), json.dumps(customizations or {}, sort_keys=True))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from changeway.adapters.formats import _zip
 from changeway.adapters.formats._to_mdapi import to_mdapi
@@ -38,6 +39,7 @@ def write_source(
     *,
     api_version: str | None = None,
     source_behavior_options: Iterable[str] = (),
+    registry_customizations: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Write each file at its source path; add an ``sfdx-project.json`` when none is given."""
     out = Path(out_dir)
@@ -55,6 +57,8 @@ def write_source(
             config["sourceApiVersion"] = api_version
         if options := sorted(set(source_behavior_options)):
             config["sourceBehaviorOptions"] = options
+        if registry_customizations:
+            config["registryCustomizations"] = dict(registry_customizations)
         files[PROJECT_FILE] = (json.dumps(config, indent=2) + "\n").encode()
     _write_files(out, files)
     return sorted(files)
@@ -71,13 +75,16 @@ def mdapi_files(
     destructive_pre: Iterable[ComponentKey] = (),
     destructive_post: Iterable[ComponentKey] = (),
     source_behavior_options: Iterable[str] = (),
+    registry_customizations: Mapping[str, Any] | None = None,
 ) -> dict[str, bytes]:
     """Metadata API files (path -> bytes) with ``package.xml`` and destructive manifests.
 
-    ``source_behavior_options`` name the opt-in decompositions the components' files follow.
+    ``source_behavior_options`` and ``registry_customizations`` describe the layout the
+    components' files follow (Salesforce's opt-in decompositions and project registry changes).
     """
     api_version = api_version or DEFAULT_API_VERSION
-    files, keys = to_mdapi(registry(source_behavior_options), components)
+    reg = registry(source_behavior_options, registry_customizations)
+    files, keys = to_mdapi(reg, components)
     files["package.xml"] = package_xml(keys, api_version)
     pre, post = list(destructive_pre), list(destructive_post)
     if pre:
@@ -96,6 +103,7 @@ def write_mdapi(
     destructive_pre: Iterable[ComponentKey] = (),
     destructive_post: Iterable[ComponentKey] = (),
     source_behavior_options: Iterable[str] = (),
+    registry_customizations: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Write Metadata API format to folder ``out`` (or to the zip file ``out``); list the paths."""
     files = mdapi_files(
@@ -104,6 +112,7 @@ def write_mdapi(
         destructive_pre=destructive_pre,
         destructive_post=destructive_post,
         source_behavior_options=source_behavior_options,
+        registry_customizations=registry_customizations,
     )
     if zip:
         Path(out).write_bytes(_zip.pack(files))
