@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from changeway.domain.errors import Refused
 
@@ -143,6 +145,9 @@ class Org:
     allow_direct_changes: bool = False
     head_version_id: int | None = None
     limits: SandboxLimits | None = None
+    project: Mapping[str, Any] = field(default_factory=dict)
+    """How the org's source files are laid out (API version, opt-in decompositions); set by
+    imports, copied with the metadata, used when exporting."""
 
     @property
     def is_production(self) -> bool:

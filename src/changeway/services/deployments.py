@@ -42,6 +42,7 @@ from changeway.domain.versions import OrgVersion, VersionKind
 from changeway.services.audit import record
 from changeway.services.dependencies import missing_dependencies
 from changeway.services.inbound import find_inbound, in_flight
+from changeway.services.intake import writer_options
 from changeway.services.jobs import JobCanceled, JobContext, enqueue
 from changeway.services.lookup import resolve_org
 from changeway.services.ports import TestRunner, UnitOfWork
@@ -332,7 +333,11 @@ class RunDeployment:
             project = Path(scratch) / "project"
             with ctx.uow_factory() as uow:
                 root = tree.apply_changes(uow.metadata, head.root, plan.changes)
-                formats.write_source(load_components(uow, component_index(uow, root)), project)
+                formats.write_source(
+                    load_components(uow, component_index(uow, root)),
+                    project,
+                    **writer_options(target.project),
+                )
             # No transaction stays open while the runner works; the lease is kept alive.
             with ctx.keep_alive():
                 return self.test_runner.run(project, level=level.value, tests=d.tests)

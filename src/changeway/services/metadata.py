@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from changeway.adapters import formats
 from changeway.domain import tree
@@ -15,7 +17,7 @@ from changeway.domain.errors import NotFound, Refused
 from changeway.domain.orgs import Org
 from changeway.domain.versions import OrgVersion, VersionKind
 from changeway.services.audit import record
-from changeway.services.intake import read_checked
+from changeway.services.intake import project_settings, read_checked, writer_options
 from changeway.services.lookup import resolve_org
 from changeway.services.ports import UnitOfWork
 from changeway.services.versions import (
@@ -107,9 +109,13 @@ def import_metadata(
         replace=replace_all,
         reason=reason,
     )
+    updated = replace(
+        target, head_version_id=version.id, project=project_settings(incoming, target.project)
+    )
+    uow.orgs.save(updated)
     uow.commit()
     return ImportResult(
-        replace(target, head_version_id=version.id),
+        updated,
         version,
         added,
         changed,
@@ -199,7 +205,7 @@ def export_metadata(
     if manifest is not None:
         index = _select(index, formats.parse_manifest(manifest))
     components = load_components(uow, index)
-    _write_atomically(components, out, fmt=fmt, zip_output=zip_output)
+    _write_atomically(components, out, fmt=fmt, zip_output=zip_output, project=ref.org.project)
     return ExportResult(ref.org, ref.version, len(components), out)
 
 
@@ -216,17 +222,23 @@ def _select(
 
 
 def _write_atomically(
-    components: list[Component], out: Path, *, fmt: str, zip_output: bool
+    components: list[Component],
+    out: Path,
+    *,
+    fmt: str,
+    zip_output: bool,
+    project: Mapping[str, Any],
 ) -> None:
-    """Write into a scratch folder beside ``out`` and move it into place only when complete."""
+    """Write into a scratch folder beside ``out`` and move it into place only when complete,
+    laid out as the org's project is (API version, opt-in decompositions)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".changeway-export-", dir=out.parent))
     try:
         target = scratch / "out"
         if fmt == "source":
-            formats.write_source(components, target)
+            formats.write_source(components, target, **writer_options(project))
         else:
-            formats.write_mdapi(components, target, zip=zip_output)
+            formats.write_mdapi(components, target, zip=zip_output, **writer_options(project))
         if out.exists():
             out.rmdir()
         target.rename(out)

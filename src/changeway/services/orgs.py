@@ -11,6 +11,7 @@ from changeway.domain.errors import Refused
 from changeway.domain.orgs import Org, new_production
 from changeway.domain.versions import VersionKind
 from changeway.services.audit import record
+from changeway.services.intake import project_settings
 from changeway.services.lookup import refresh_copy_of, resolve_org
 from changeway.services.ports import UnitOfWork
 from changeway.services.versions import commit_version, store_components
@@ -34,6 +35,8 @@ def create_production(
     org = new_production(name=name, now=now)
     if any(o.is_production for o in uow.orgs.named(name)):
         raise Refused(f"a production org named {name!r} exists")
+    if initial:
+        org = replace(org, project=project_settings(initial, {}))
     uow.orgs.add(org)
     components = initial.components if initial else []
     root = tree.build_root(uow.metadata, store_components(uow, components))

@@ -180,7 +180,13 @@ class CopySandbox:
             now = ctx.clock.now()
             done = OrgStatus.PENDING_ACTIVATION if org.replaces_id else OrgStatus.ACTIVE
             version = _copy_metadata(uow, org=org, source=source, actor=ctx.job.actor, at=now)
-            copied = replace(org, status=done, copied_at=now, head_version_id=version.id)
+            copied = replace(
+                org,
+                status=done,
+                copied_at=now,
+                head_version_id=version.id,
+                project=source.project,
+            )
             uow.orgs.save(copied)
             record(
                 uow,

@@ -210,6 +210,7 @@ def _org_row(org: Org) -> dict[str, Any]:
         "allow_direct_changes": org.allow_direct_changes,
         "head_version_id": org.head_version_id,
         "limits": org.limits.to_json() if org.limits else None,
+        "project": dict(org.project),
     }
 
 
@@ -227,6 +228,7 @@ def _org(row: sa.Row[Any]) -> Org:
         allow_direct_changes=row.allow_direct_changes,
         head_version_id=row.head_version_id,
         limits=SandboxLimits.from_json(row.limits) if row.limits is not None else None,
+        project=row.project or {},
     )
 
 

@@ -45,6 +45,7 @@ orgs = sa.Table(
     sa.Column("allow_direct_changes", sa.Boolean(), nullable=False),
     sa.Column("head_version_id", sa.BigInteger()),
     sa.Column("limits", sa.JSON()),
+    sa.Column("project", sa.JSON()),
 )
 
 authorizations = sa.Table(

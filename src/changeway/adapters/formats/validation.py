@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from changeway.adapters.formats import _safexml
 from changeway.adapters.formats._source import META
-from changeway.adapters.formats.registry import registry
+from changeway.adapters.formats.registry import MetadataType, registry
 from changeway.domain.components import Component
 from changeway.domain.errors import InvalidMetadata
 
@@ -77,9 +77,7 @@ def check_component(component: Component) -> list[Problem]:
         except InvalidMetadata as error:
             problems.append(Problem(path, error.line, error.problem))
             continue
-        if not path.endswith(META) or (
-            mdtype is not None and mdtype.layout in {"bundle", "experience"}
-        ):
+        if not _is_main_file(path, mdtype):
             continue
         tag = root.tag.rsplit("}", 1)[-1] if isinstance(root.tag, str) else ""
         if tag != component.type:
@@ -91,3 +89,19 @@ def check_component(component: Component) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _is_main_file(path: str, mdtype: MetadataType | None) -> bool:
+    """Whether ``path`` is the file whose root element must be the component's type.
+
+    Bundles hold files of other kinds, and an opt-in decomposition (a permission set split by
+    kind of permission) keeps its parts, whose roots name the part, beside the main file.
+    """
+    if not path.endswith(META):
+        return False
+    if mdtype is None:
+        return True  # unknown types: the root element is the type (the generic rule)
+    if mdtype.layout in {"bundle", "experience"}:
+        return False
+    suffixes = {s for s in (mdtype.suffix, mdtype.legacy_suffix) if s}
+    return not suffixes or any(path.endswith(f".{s}{META}") for s in suffixes)
