@@ -170,6 +170,8 @@ def test_org_create_from_warns_about_files_that_belong_to_no_component(
     assert "were not imported: force-app/notes.txt" in " ".join(result.stderr.split())
     listed = data(cw("metadata", "list", "Acme", "--json"))
     assert [(c["type"], c["name"]) for c in listed] == [("ApexClass", "A")]
+    shown = data(cw("org", "show", "Acme", "--json"))
+    assert (shown["version"], shown["components"]) == (1, 1)
 
 
 def test_org_set_takes_true_or_false(dev: Invoke) -> None:

@@ -37,6 +37,11 @@ def org_dict(summary: OrgSummary) -> dict[str, Any]:
         data["refresh"] = {"id": summary.refresh.id, "status": summary.refresh.status.value}
     if org.limits is not None:
         data["limits"] = org.limits.to_json()
+    if summary.version is not None:
+        data["version"] = summary.version.number
+        data["components"] = summary.version.components
+    if org.project:
+        data["project"] = dict(org.project)
     return data
 
 

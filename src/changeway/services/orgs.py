@@ -9,7 +9,7 @@ from changeway.domain import tree
 from changeway.domain.clock import Clock
 from changeway.domain.errors import Refused
 from changeway.domain.orgs import Org, new_production
-from changeway.domain.versions import VersionKind
+from changeway.domain.versions import OrgVersion, VersionKind
 from changeway.services.audit import record
 from changeway.services.intake import project_settings
 from changeway.services.lookup import refresh_copy_of, resolve_org
@@ -73,6 +73,7 @@ class OrgSummary:
     production_name: str
     source_name: str | None
     refresh: Org | None
+    version: OrgVersion | None = None
 
 
 def list_orgs(uow: UnitOfWork) -> list[OrgSummary]:
@@ -106,9 +107,11 @@ def show_org(uow: UnitOfWork, *, ref: str) -> OrgSummary:
     production = uow.orgs.get(org.production_id)
     source = uow.orgs.get(org.source_id) if org.source_id else None
     copy = refresh_copy_of(uow, org) if not org.is_production else None
+    version = uow.metadata.get_version(org.head_version_id) if org.head_version_id else None
     return OrgSummary(
         org=org,
         production_name=production.name if production else org.production_id,
         source_name=source.name if source else None,
         refresh=copy,
+        version=version,
     )
