@@ -9,7 +9,6 @@ from changeway.cli.context import console, failures, print_json, state
 from changeway.cli.deploying import follow_deployment, test_options
 from changeway.cli.render import inbound_dict, items_table, result_table
 from changeway.services import deployments, inbound
-from changeway.services.ports import UnitOfWork
 
 app = typer.Typer(
     help="Inbound change sets: list, show, validate, deploy, preview, delete.", no_args_is_help=True
@@ -22,7 +21,7 @@ def list_(ctx: typer.Context, org: str, json_: bool = typer.Option(False, "--jso
     s = state(ctx)
     with failures(), s.app.uow() as uow:
         found = inbound.list_inbound(uow, org=org)
-        names = {i.source_org_id: _name(uow, i.source_org_id) for i in found}
+        names = {i.source_org_id: inbound.org_name(uow, i.source_org_id) for i in found}
     if json_:
         print_json([inbound_dict(i, source=names[i.source_org_id], target=org) for i in found])
         return
@@ -48,7 +47,7 @@ def show(
     s = state(ctx)
     with failures(), s.app.uow() as uow:
         found = inbound.get_inbound(uow, org=org, ref=name)
-        source = _name(uow, found.source_org_id)
+        source = inbound.org_name(uow, found.source_org_id)
     if json_:
         print_json(inbound_dict(found, source=source, target=org))
         return
@@ -153,8 +152,3 @@ def _request(
                 reason=reason,
             )
     follow_deployment(s, d, wait=wait, as_json=as_json)
-
-
-def _name(uow: UnitOfWork, org_id: str) -> str:
-    org = uow.orgs.get(org_id)
-    return org.name if org else org_id

@@ -75,3 +75,9 @@ def in_flight(uow: UnitOfWork, inbound: InboundChangeSet) -> list[int]:
         if d.status
         in (DeploymentStatus.PENDING, DeploymentStatus.IN_PROGRESS, DeploymentStatus.CANCELING)
     ]
+
+
+def org_name(uow: UnitOfWork, org_id: str) -> str:
+    """The name of an org by id (its id when it is gone), for showing where a set came from."""
+    org = uow.orgs.get(org_id)
+    return org.name if org else org_id
