@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from changeway.domain.components import ComponentKey
 from changeway.domain.errors import Refused
@@ -86,6 +86,7 @@ def check_change_set_name(name: str) -> None:
         raise Refused(f"invalid change set name {name!r}: use 1-80 characters on one line")
 
 
+@runtime_checkable
 class Catalog(Protocol):
     """The components of an org version, asked one key or one type at a time."""
 
@@ -114,7 +115,7 @@ def expand(
     A plain name that the org lacks is refused, naming it; a wildcard that matches nothing too.
     Plain names are looked up one by one; only wildcards list their type.
     """
-    catalog = available if hasattr(available, "of_type") else _SetCatalog(available)
+    catalog = available if isinstance(available, Catalog) else _SetCatalog(available)
     chosen: list[ComponentKey] = []
     missing: list[str] = []
     for pattern in patterns:

@@ -113,6 +113,11 @@ def lookup_of(keys: Keys) -> KeyLookup:
     return _KeyIndex(keys)
 
 
+def either(*keys: Keys) -> KeyLookup:
+    """A lookup that finds a key if any of ``keys`` has it (the first one answers)."""
+    return _Layers(*(lookup_of(k) for k in keys))
+
+
 class _Layers:
     """Several lookups seen as one: the first that knows a key answers."""
 

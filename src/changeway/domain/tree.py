@@ -64,10 +64,17 @@ EMPTY_ROOT: Node = {"t": {}}
 EMPTY_ROOT_HASH = node_hash(EMPTY_ROOT)
 
 
+def _name_digest(name: str) -> str:
+    """Where a name sits in its type's trie: the hex digits of its hash, one per level.
+
+    Salesforce names are case-insensitive: every spelling of a name lands in one bucket,
+    so a case-insensitive lookup walks a single path.
+    """
+    return hashlib.sha256(name.lower().encode()).hexdigest()
+
+
 def _digit(name: str, depth: int) -> str:
-    # Salesforce names are case-insensitive: every spelling of a name lands in one bucket,
-    # so a case-insensitive lookup walks a single path.
-    return hashlib.sha256(name.lower().encode()).hexdigest()[depth]
+    return _name_digest(name)[depth]
 
 
 class _Writer:
@@ -318,11 +325,11 @@ class _Wanted:
     """The components a restricted diff looks at, with the trie paths that lead to them."""
 
     def __init__(self, keys: Iterable[ComponentKey]) -> None:
-        self._names: dict[str, set[str]] = {}
+        self._digests: dict[str, dict[str, str]] = {}
         self._paths: dict[str, set[str]] = {}
         for key in keys:
-            self._names.setdefault(key.type, set()).add(key.name)
-            digest = hashlib.sha256(key.name.lower().encode()).hexdigest()
+            digest = _name_digest(key.name)
+            self._digests.setdefault(key.type, {})[key.name] = digest
             self._paths.setdefault(key.type, set()).update(digest[:i] for i in range(12))
 
     def under(self, type_: str, prefix: str) -> bool:
@@ -330,11 +337,8 @@ class _Wanted:
         return paths is not None and (len(prefix) >= 12 or prefix in paths)
 
     def has(self, type_: str, name: str) -> bool:
-        return name in self._names.get(type_, ())
+        return name in self._digests.get(type_, {})
 
     def names_under(self, type_: str, prefix: str) -> list[str]:
-        return [
-            name
-            for name in self._names.get(type_, ())
-            if hashlib.sha256(name.lower().encode()).hexdigest().startswith(prefix)
-        ]
+        digests = self._digests.get(type_, {})
+        return [name for name, digest in digests.items() if digest.startswith(prefix)]

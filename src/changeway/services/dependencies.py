@@ -16,7 +16,7 @@ from changeway.domain import tree
 from changeway.domain.changesets import Action, Item
 from changeway.domain.clock import Clock
 from changeway.domain.components import ComponentKey
-from changeway.domain.dependencies import DependencyGraph, Reference
+from changeway.domain.dependencies import DependencyGraph, Reference, either
 from changeway.domain.errors import NotFound
 from changeway.services.audit import record
 from changeway.services.changesets import get_change_set
@@ -148,19 +148,9 @@ def change_set_dependencies(
     graph = graph_of(uow, index)
     needed = [Needed(key, ref, True) for key, ref in graph.closure_to_add(chosen, source, target)]
     have = {*chosen, *(n.key for n in needed)}
-    absent = graph.missing(have, _Either(source, target), source)
+    absent = graph.missing(have, either(source, target), source)
     needed += [Needed(ref.target, ref, False) for ref in absent]
     return needed
-
-
-class _Either:
-    """A key exists if either lookup has it."""
-
-    def __init__(self, *lookups: VersionKeys | tuple[()]) -> None:
-        self._lookups = [lookup for lookup in lookups if isinstance(lookup, VersionKeys)]
-
-    def get(self, key: ComponentKey) -> ComponentKey | None:
-        return next((f for lookup in self._lookups if (f := lookup.get(key))), None)
 
 
 def where_used(uow: UnitOfWork, *, org: str, key: ComponentKey) -> list[Reference]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from changeway.adapters import formats
 from changeway.domain import tree
-from changeway.domain.changesets import InboundChangeSet, InboundStatus, Item, require_deployable
+from changeway.domain.changesets import InboundChangeSet, InboundStatus, require_deployable
 from changeway.domain.clock import Clock
 from changeway.domain.components import ComponentKey
 from changeway.domain.deployments import (
@@ -212,7 +212,7 @@ def preview(uow: UnitOfWork, *, org: str, ref: str, with_diffs: bool = True) -> 
     target = resolve_org(uow, org)
     inbound = find_inbound(uow, target, ref)
     head = head_version(uow, target)
-    plan = _plan_items(uow, head, inbound.items, allow_overwrite=False)
+    plan = plan_change_set(inbound.items, _current(uow, head), allow_overwrite=False)
     diffs: dict[ComponentKey, list[FileDiff]] = {}
     if with_diffs:
         touched = [r for r in plan.results if r.before != r.after]
@@ -525,12 +525,6 @@ def _verify(uow: UnitOfWork, root: str, plan: Plan) -> None:
 def _current(uow: UnitOfWork, head: OrgVersion) -> Callable[[ComponentKey], str | None]:
     """The target's content of a component at ``head``."""
     return lambda key: tree.lookup(uow.metadata, head.root, key)
-
-
-def _plan_items(
-    uow: UnitOfWork, head: OrgVersion, items: dict[ComponentKey, Item], *, allow_overwrite: bool
-) -> Plan:
-    return plan_change_set(items, _current(uow, head), allow_overwrite=allow_overwrite)
 
 
 def _queue(
