@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from changeway.domain.components import ComponentKey
-from changeway.domain.dependencies import DependencyGraph, Reference, is_implicit
+from changeway.domain.dependencies import (
+    DependencyGraph,
+    KeyIndex,
+    Reference,
+    is_implicit,
+    namespace_of,
+)
 
 LWC = ComponentKey("LightningComponentBundle", "accountList")
 CTRL = ComponentKey("ApexClass", "AccountController")
@@ -86,18 +92,44 @@ def test_missing_accepts_targets_present_in_the_target_org_in_any_case() -> None
     assert g.missing([SELECTOR, FIELD], available=set()) == [ref(FIELD, OBJ)]
 
 
-def test_closure_to_add_adds_what_the_target_lacks_transitively_with_reasons() -> None:
+def complete(g: DependencyGraph, selected: list[ComponentKey], source: set, target: set):  # type: ignore[no-untyped-def]
+    """``g.complete`` with a source whose labels are held by LABELS, the graph fully loaded."""
+    source_keys = KeyIndex(source)
+
+    def holder(key: ComponentKey) -> ComponentKey | None:
+        container = LABELS if key.type == "CustomLabel" else key
+        return container if source_keys.get(key) else None
+
+    loaded: list[ComponentKey] = []
+    added, left = g.complete(
+        selected, target=target, source=source, holder=holder, load=loaded.extend
+    )
+    assert loaded == [key for key, _ in added]
+    return added, left
+
+
+def test_complete_adds_what_the_target_lacks_transitively_with_reasons() -> None:
     g = graph()
-    source = {LWC, CTRL, SELECTOR, FIELD, OBJ, LABEL}
-    added = g.closure_to_add([LWC], available_in_source=source, present_in_target={OBJ})
-    assert [key for key, _ in added] == [CTRL, LABEL, SELECTOR, FIELD]
+    source = {LWC, CTRL, SELECTOR, FIELD, OBJ, LABEL, LABELS}
+    added, left = complete(g, [LWC], source, target={OBJ})
+    # The label comes with the file that holds it; each round adds what the last one needs.
+    assert [key for key, _ in added] == [CTRL, LABELS, SELECTOR, FIELD]
     assert dict(added)[FIELD].source == SELECTOR
+    assert dict(added)[LABELS].target == LABEL
+    assert left.all() == []
 
 
-def test_closure_to_add_skips_dependencies_the_source_does_not_have() -> None:
+def test_complete_leaves_out_what_the_source_does_not_have_and_reports_it() -> None:
     g = graph()
-    added = g.closure_to_add([LWC], available_in_source={LWC, CTRL}, present_in_target=set())
+    added, left = complete(g, [LWC], {LWC, CTRL}, target=set())
     assert [key for key, _ in added] == [CTRL]
+    assert [(r.source, r.target) for r in left.all()] == [(CTRL, SELECTOR), (LWC, LABEL)]
+
+
+def test_complete_adds_nothing_that_a_selected_container_provides() -> None:
+    g = graph()
+    added, left = complete(g, [LWC, LABELS, CTRL, SELECTOR], {LWC, CTRL, LABEL}, target={FIELD})
+    assert added == [] and left.all() == []
 
 
 def test_dangling_after_delete_reports_remaining_users_of_deleted_components() -> None:
@@ -130,3 +162,103 @@ def test_replace_and_remove_update_the_graph_incrementally() -> None:
 def test_references_from_are_resolved_and_drop_unknown_candidates() -> None:
     g = graph()
     assert [r.target for r in g.references_from(CTRL)] == [SELECTOR]
+
+
+def key(text: str) -> ComponentKey:
+    return ComponentKey.parse(text)
+
+
+def test_custom_fields_of_activity_are_fields_of_task_and_event() -> None:
+    field = key("CustomField:Activity.Outcome__c")
+    layout = key("Layout:Task-Task Layout")
+    flow = key("Flow:Log_Call")
+    g = DependencyGraph.from_references(
+        [
+            ref(layout, key("CustomField:Task.outcome__c")),
+            ref(flow, key("CustomField:Event.Outcome__c")),
+        ],
+        components=[field],
+    )
+    assert g.missing([layout, flow], available={field}) == []
+    assert [(r.source, r.target) for r in g.used_by(field)] == [(flow, field), (layout, field)]
+    # Held back, the Activity field is what is missing; existing nowhere, the Task field.
+    assert [r.target for r in g.missing([layout], available=set())] == [field]
+    g.remove(field)
+    missing = g.missing([layout], available=set())
+    assert [r.target for r in missing] == [key("CustomField:Task.outcome__c")]
+
+
+def test_a_reference_with_alternatives_is_satisfied_by_any_of_them() -> None:
+    page = key("FlexiPage:Home")
+    tile = Reference(
+        page,
+        key("AuraDefinitionBundle:tile"),
+        "p.xml",
+        3,
+        "places c:tile",
+        alternatives=(key("LightningComponentBundle:tile"),),
+    )
+    g = DependencyGraph.from_references([tile])
+    assert g.missing([page], available={key("LightningComponentBundle:Tile")}) == []
+    assert g.missing([page], available={key("AuraDefinitionBundle:tile")}) == []
+    (missing,) = g.missing([page], available=set())
+    assert missing.target == key("AuraDefinitionBundle:tile")
+
+
+def test_a_target_missing_in_several_spellings_is_reported_once_in_the_most_used_one() -> None:
+    users = [key(f"ApexClass:User{i}") for i in range(3)]
+    spellings = ["Region__c", "REGION__C", "Region__c"]
+    g = DependencyGraph.from_references(
+        [ref(u, key(f"CustomObject:{s}")) for u, s in zip(users, spellings, strict=True)]
+    )
+    missing = g.missing(users, available=set())
+    assert {r.target for r in missing} == {key("CustomObject:Region__c")}
+    assert [r.source for r in missing] == users
+
+
+def test_references_into_managed_packages_are_a_class_of_their_own() -> None:
+    trigger = key("ApexTrigger:GiftTrigger")
+    refs = [
+        ref(trigger, key("CustomObject:npsp__Gift__c")),
+        ref(trigger, key("CustomField:Account.npsp__Total__c")),
+        ref(trigger, key("CustomLabel:npe01__Title")),
+        ref(trigger, key("CustomObject:Local__c")),
+    ]
+    g = DependencyGraph.from_references(refs)
+    found = g.unsatisfied([trigger], available=set())
+    assert [r.target for r in found.missing] == [key("CustomObject:Local__c")]
+    assert {ns: [r.target.name for r in rs] for ns, rs in found.packages.items()} == {
+        "npsp": ["Account.npsp__Total__c", "npsp__Gift__c"],
+        "npe01": ["npe01__Title"],
+    }
+    # A target that records npsp as installed needs only the other package.
+    installed = found.without_packages(["NPSP"])
+    assert list(installed.packages) == ["npe01"] and installed.missing == found.missing
+
+
+def test_a_namespaced_name_is_satisfied_by_the_org_that_owns_the_namespace() -> None:
+    lwc = key("LightningComponentBundle:courseCard")
+    g = DependencyGraph.from_references([ref(lwc, key("CustomObject:hed__Course__c"))])
+    assert g.unsatisfied([lwc], available={key("CustomObject:Course__c")}).all() == []
+
+
+def test_namespaces_are_read_from_the_component_own_name() -> None:
+    assert namespace_of(key("CustomObject:npsp__Gift__c")) == "npsp"
+    assert namespace_of(key("CustomField:npsp__Gift__c.Local__c")) is None
+    assert namespace_of(key("CustomField:Account.npsp__Total__c")) == "npsp"
+    assert namespace_of(key("CustomObject:Gift__c")) is None
+    assert namespace_of(key("CustomMetadata:ns__Setting.Default")) == "ns"
+    assert namespace_of(key("ApexClass:ns__Service")) == "ns"
+    assert namespace_of(key("ApexClass:Service_Impl")) is None
+    # Salesforce's own label namespace is standard, never a package.
+    assert is_implicit(key("CustomLabel:site__site_login"))
+
+
+def test_where_used_on_a_partial_graph_resolves_against_the_org() -> None:
+    selector, controller = key("ApexClass:AccountSelector"), key("ApexClass:AccountController")
+    users_only = DependencyGraph.from_references(
+        [ref(controller, key("ApexClass:accountselector"), candidate=True)]
+    )
+    assert users_only.used_by(selector) == []
+    found = users_only.used_by(selector, known=KeyIndex([selector]))
+    assert [(r.source, r.target) for r in found] == [(controller, selector)]

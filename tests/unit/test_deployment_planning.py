@@ -21,6 +21,7 @@ from changeway.domain.changesets import (
     require_deployable,
 )
 from changeway.domain.components import ComponentKey
+from changeway.domain.dependencies import Reference
 from changeway.domain.deployments import (
     ComponentResult,
     Deployment,
@@ -31,6 +32,7 @@ from changeway.domain.deployments import (
     plan_change_set,
     plan_rollback,
     require_quick_deployable,
+    with_dependency_failures,
 )
 from changeway.domain.deployments import (
     TestLevel as Level,
@@ -354,3 +356,69 @@ def test_an_inbound_change_set_whose_source_is_gone_is_not_deployable() -> None:
 def test_an_inbound_change_set_from_an_active_source_is_deployable() -> None:
     source = Org("dev", "Dev", OrgKind.DEVELOPER, "o1", OrgStatus.ACTIVE, NOW)
     require_deployable(inbound_from(), source)
+
+
+# --- dependency failures -------------------------------------------------------------------
+
+
+def needs(source: ComponentKey, target: ComponentKey, line: int = 1) -> Reference:
+    return Reference(source, target, f"classes/{source.name}.cls", line, f"Apex uses {target}")
+
+
+def test_dependency_failures_name_five_users_and_carry_them_all() -> None:
+    users = [ComponentKey("ApexClass", f"User{i}") for i in range(7)]
+    target = ComponentKey("CustomObject", "Region__c")
+    plan = plan_change_set({u: upsert(u, "h") for u in users}, lookup({}), allow_overwrite=False)
+    failed = with_dependency_failures(plan, [needs(u, target) for u in users])
+    (result,) = [r for r in failed.results if r.key == target]
+    assert result.outcome is Outcome.FAILED
+    assert result.problem is not None and result.problem.endswith(" and 2 more")
+    assert result.problem.count("ApexClass:User") == 5
+    listed = result.to_json()["needed_by"]
+    assert [u["name"] for u in listed] == [u.name for u in users]
+    assert listed[0] == {
+        "type": "ApexClass",
+        "name": "User0",
+        "file": "classes/User0.cls",
+        "line": 1,
+        "reason": "Apex uses CustomObject:Region__c",
+    }
+    assert ComponentResult.from_json(result.to_json()) == result
+
+
+def test_dependency_failures_are_one_per_component_whatever_the_spelling() -> None:
+    plan = plan_change_set(
+        {A: upsert(A, "h"), B: upsert(B, "h")}, lookup({}), allow_overwrite=False
+    )
+    broken = [
+        needs(A, ComponentKey("CustomObject", "Region__c")),
+        needs(B, ComponentKey("CustomObject", "REGION__C")),
+    ]
+    failed = [
+        r for r in with_dependency_failures(plan, broken).results if r.outcome is Outcome.FAILED
+    ]
+    assert [(r.key, len(r.needed_by)) for r in failed] == [
+        (ComponentKey("CustomObject", "Region__c"), 2)
+    ]
+
+
+def test_a_deletion_still_used_fails_and_a_managed_package_need_is_named_as_such() -> None:
+    plan = plan_change_set(
+        {A: upsert(A, "h"), B: Item(B, Action.DELETE, Phase.PRE, known=("old",))},
+        lookup({B: "old"}),
+        allow_overwrite=False,
+    )
+    broken = [
+        needs(A, ComponentKey("ApexClass", "b")),
+        needs(A, ComponentKey("CustomObject", "npsp__Gift__c")),
+    ]
+    problems = {
+        r.key: r.problem for r in with_dependency_failures(plan, broken).results if r.problem
+    }
+    assert (
+        problems[B]
+        == "cannot delete: still used by ApexClass:A (classes/A.cls:1: Apex uses ApexClass:b)"
+    )
+    assert problems[ComponentKey("CustomObject", "npsp__Gift__c")].startswith(
+        "needs managed package npsp: needed by ApexClass:A"
+    )

@@ -12,7 +12,7 @@ from typing import Any
 
 from changeway.domain.changesets import Action, Item, Phase
 from changeway.domain.components import ComponentKey
-from changeway.domain.dependencies import Reference, parent_object
+from changeway.domain.dependencies import Reference, folded, namespace_of, parent_object
 from changeway.domain.errors import Refused
 from changeway.domain.jobs import JobStatus
 from changeway.domain.orgs import Org
@@ -78,6 +78,8 @@ class ComponentResult:
     line: int | None = None
     before: str | None = None
     after: str | None = None
+    # Every reference behind a dependency problem (the problem text names the first few).
+    needed_by: tuple[Reference, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,18 +91,35 @@ class ComponentResult:
             "line": self.line,
             "before": self.before,
             "after": self.after,
+            "needed_by": [
+                {
+                    "type": r.source.type,
+                    "name": r.source.name,
+                    "file": r.path,
+                    "line": r.line,
+                    "reason": r.reason,
+                }
+                for r in self.needed_by
+            ],
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ComponentResult:
+        key = ComponentKey(data["type"], data["name"])
         return cls(
-            key=ComponentKey(data["type"], data["name"]),
+            key=key,
             outcome=Outcome(data["result"]),
             problem=data.get("problem"),
             path=data.get("file"),
             line=data.get("line"),
             before=data.get("before"),
             after=data.get("after"),
+            needed_by=tuple(
+                Reference(
+                    ComponentKey(u["type"], u["name"]), key, u["file"], u["line"], u["reason"]
+                )
+                for u in data.get("needed_by", ())
+            ),
         )
 
 
@@ -196,45 +215,50 @@ def with_dependency_failures(plan: Plan, broken: list[Reference]) -> Plan:
     """Fail the plan for each missing dependency, naming who references it and where.
 
     A reference to a component the plan deletes fails that deletion ("still used by ...");
-    a reference to a component that exists nowhere adds a "missing dependency" result.
+    a reference to a component that exists nowhere adds a "missing dependency" result, or a
+    "needs managed package" one when the component belongs to a namespace. Names match
+    case-insensitively, as Salesforce's do: one result per component, however it is spelled.
     """
     if not broken:
         return plan
-    by_target: dict[ComponentKey, list[Reference]] = {}
-    for ref in broken:
-        by_target.setdefault(ref.target, []).append(ref)
-    deleting = {k for k, v in plan.changes.items() if v is None}
+    by_target: dict[tuple[str, str], list[Reference]] = {}
+    for ref in sorted(broken):
+        by_target.setdefault(folded(ref.target), []).append(ref)
+    deleting = {folded(k) for k, v in plan.changes.items() if v is None}
     results = []
     for result in plan.results:
-        refs = by_target.pop(result.key, None) if result.key in deleting else None
+        refs = by_target.pop(folded(result.key), None) if folded(result.key) in deleting else None
         if refs:
-            result = ComponentResult(
-                result.key,
-                Outcome.FAILED,
-                problem="cannot delete: still used by " + _who(refs),
-                path=refs[0].path,
-                line=refs[0].line,
-                before=result.before,
-                after=result.after,
-            )
+            result = _failed(result.key, "cannot delete: still used by ", refs, result)
         results.append(result)
-    for target, refs in sorted(by_target.items()):
+    for refs in sorted(by_target.values(), key=lambda refs: refs[0].target):
+        target = refs[0].target
         parent = parent_object(target)
-        why = (
-            f"deleted with {parent}, still used by "
-            if parent in deleting
-            else "missing dependency: needed by "
-        )
-        results.append(
-            ComponentResult(
-                target,
-                Outcome.FAILED,
-                problem=why + _who(refs),
-                path=refs[0].path,
-                line=refs[0].line,
-            )
-        )
+        namespace = namespace_of(target)
+        if parent is not None and folded(parent) in deleting:
+            why = f"deleted with {parent}, still used by "
+        elif namespace is not None:
+            why = f"needs managed package {namespace}: needed by "
+        else:
+            why = "missing dependency: needed by "
+        results.append(_failed(target, why, refs))
     return Plan(results, plan.changes, plan.conflicts)
+
+
+def _failed(
+    key: ComponentKey, why: str, refs: list[Reference], before: ComponentResult | None = None
+) -> ComponentResult:
+    """A failed result naming the first users of ``key``, carrying all of them."""
+    return ComponentResult(
+        key,
+        Outcome.FAILED,
+        problem=why + _who(refs),
+        path=refs[0].path,
+        line=refs[0].line,
+        before=before.before if before else None,
+        after=before.after if before else None,
+        needed_by=tuple(refs),
+    )
 
 
 def _who(refs: list[Reference]) -> str:

@@ -7,16 +7,17 @@ a version re-reads only components whose content was never analysed (incremental
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from changeway.adapters.references import CHILD_SECTIONS, extract_references, provided_keys
+from changeway.adapters import references as extractors
 from changeway.domain import tree
 from changeway.domain.changesets import Action, Item
 from changeway.domain.clock import Clock
 from changeway.domain.components import ComponentKey
-from changeway.domain.dependencies import DependencyGraph, Reference, either
+from changeway.domain.dependencies import DependencyGraph, KeyIndex, Reference, Without
 from changeway.domain.errors import NotFound
 from changeway.services.audit import record
 from changeway.services.changesets import get_change_set
@@ -31,8 +32,10 @@ from changeway.services.versions import (
 
 #: Child type -> the container type whose files hold it (labels, workflow actions, ...).
 _CONTAINER_OF = {
-    child: parent for parent, kids in CHILD_SECTIONS.items() for child in kids.values()
+    child: parent for parent, kids in extractors.CHILD_SECTIONS.items() for child in kids.values()
 }
+#: Containers whose children are not named after them (every label file may hold any label).
+_UNPREFIXED = frozenset({"CustomLabels"})
 
 
 @dataclass(frozen=True)
@@ -44,56 +47,106 @@ class Analysis:
 
 
 def analyse(uow: UnitOfWork, index: Mapping[ComponentKey, str]) -> dict[ComponentKey, Analysis]:
-    """The analysis of each component (key -> content hash), from the cache or computed."""
-    wanted = [(content, key) for key, content in index.items()]
-    cached = uow.metadata.get_analyses(wanted)
+    """The analysis of each component (key -> content hash), from the cache or computed.
+
+    The cache is keyed by content and by the extractors' version, so a new version of the
+    extractors never reads what an older one found.
+    """
+    wanted = {key: _cache_key(content) for key, content in index.items()}
+    cached = uow.metadata.get_analyses([(cache, key) for key, cache in wanted.items()])
     out = {
-        key: _decode(key, cached[(content, key)])
-        for content, key in wanted
-        if (content, key) in cached
+        key: _decode(key, cached[(cache, key)])
+        for key, cache in wanted.items()
+        if (cache, key) in cached
     }
-    todo = {key: content for content, key in wanted if (content, key) not in cached}
+    todo = {key: index[key] for key, cache in wanted.items() if (cache, key) not in cached}
     fresh: dict[tuple[str, ComponentKey], Any] = {}
     for component in load_components(uow, todo):
-        analysis = Analysis(extract_references(component), provided_keys(component))
+        analysis = Analysis(
+            extractors.extract_references(component), extractors.provided_keys(component)
+        )
         out[component.key] = analysis
-        fresh[(todo[component.key], component.key)] = _encode(analysis)
+        fresh[(wanted[component.key], component.key)] = _encode(analysis)
     uow.metadata.put_analyses(fresh)
     return out
+
+
+def _cache_key(content: str) -> str:
+    """Where the analysis of ``content`` is cached, for the current extractors."""
+    return hashlib.sha256(f"{extractors.VERSION}:{content}".encode()).hexdigest()
 
 
 def graph_of(uow: UnitOfWork, index: Mapping[ComponentKey, str]) -> DependencyGraph:
     """The dependency graph of the components in ``index``."""
     graph = DependencyGraph()
+    add_to_graph(uow, graph, index)
+    return graph
+
+
+def add_to_graph(
+    uow: UnitOfWork, graph: DependencyGraph, index: Mapping[ComponentKey, str]
+) -> None:
+    """Put the analyses of the components in ``index`` into ``graph``."""
     for key, analysis in analyse(uow, index).items():
         graph.replace(key, analysis.references, analysis.provides)
-    return graph
 
 
 class VersionKeys:
     """The keys that exist in one org version, looked up in its tree (case-insensitively),
-    including children held in container files. Cost follows the lookups, not the org."""
+    including children held in container files. Cost follows the lookups, not the org:
+    a child's container is found from the child's name (``Obj__c.Field__c`` is held by
+    ``Obj__c``), except labels, which any label file of the org may hold."""
 
     def __init__(self, uow: UnitOfWork, root: str) -> None:
         self._uow = uow
         self._root = root
-        self._containers: dict[str, dict[str, ComponentKey]] = {}
+        self._held: dict[ComponentKey, dict[tuple[str, str], ComponentKey]] = {}
+        self._label_files: list[ComponentKey] | None = None
 
     def get(self, key: ComponentKey) -> ComponentKey | None:
-        found = tree.spelling(self._uow.metadata, self._root, key)
-        if found is not None or key.type not in _CONTAINER_OF:
-            return found
-        return self._held(_CONTAINER_OF[key.type]).get(f"{key.type}:{key.name.lower()}")
+        found = self._holder_and_spelling(key)
+        return found[1] if found else None
 
-    def _held(self, container_type: str) -> dict[str, ComponentKey]:
-        if container_type not in self._containers:
-            index = component_index(self._uow, self._root, type_=container_type)
-            held: dict[str, ComponentKey] = {}
-            for analysis in analyse(self._uow, index).values():
-                for k in analysis.provides:
-                    held.setdefault(f"{k.type}:{k.name.lower()}", k)
-            self._containers[container_type] = held
-        return self._containers[container_type]
+    def holder(self, key: ComponentKey) -> ComponentKey | None:
+        """The component of this version that provides ``key``: itself or its container."""
+        found = self._holder_and_spelling(key)
+        return found[0] if found else None
+
+    def contents(self, keys: Iterable[ComponentKey]) -> dict[ComponentKey, str]:
+        """Content hashes of the components ``keys`` that this version holds."""
+        found = {key: tree.lookup(self._uow.metadata, self._root, key) for key in keys}
+        return {key: content for key, content in found.items() if content}
+
+    def _holder_and_spelling(self, key: ComponentKey) -> tuple[ComponentKey, ComponentKey] | None:
+        found = tree.spelling(self._uow.metadata, self._root, key)
+        if found is not None:
+            return found, found
+        for container in self._containers(key):
+            provided = self._provided(container).get((key.type, key.name.lower()))
+            if provided is not None:
+                return container, provided
+        return None
+
+    def _containers(self, key: ComponentKey) -> list[ComponentKey]:
+        """The components of this version that may hold ``key`` in their files."""
+        container_type = _CONTAINER_OF.get(key.type)
+        if container_type is None:
+            return []
+        if container_type in _UNPREFIXED:
+            if self._label_files is None:
+                index = component_index(self._uow, self._root, type_=container_type)
+                self._label_files = sorted(index)
+            return self._label_files
+        parent = ComponentKey(container_type, key.name.split(".", 1)[0])
+        spelled = tree.spelling(self._uow.metadata, self._root, parent)
+        return [spelled] if spelled else []
+
+    def _provided(self, container: ComponentKey) -> dict[tuple[str, str], ComponentKey]:
+        if container not in self._held:
+            analysis = analyse(self._uow, self.contents([container])).get(container)
+            provides = analysis.provides if analysis else set()
+            self._held[container] = {(k.type, k.name.lower()): k for k in provides}
+        return self._held[container]
 
 
 def missing_dependencies(
@@ -122,11 +175,13 @@ def missing_dependencies(
 
 @dataclass(frozen=True)
 class Needed:
-    """A dependency a change set lacks: the key, why, and whether the source can supply it."""
+    """A dependency a change set lacks: the component to add (or the missing target), why,
+    whether the source can supply it, and the managed package it belongs to, if any."""
 
     key: ComponentKey
     reference: Reference
     in_source: bool
+    package: str | None = None
 
 
 def change_set_dependencies(
@@ -135,21 +190,33 @@ def change_set_dependencies(
     source_root: str,
     selected: Iterable[ComponentKey],
     target_root: str | None,
+    deleted: Iterable[ComponentKey] = (),
 ) -> list[Needed]:
     """What the selected components need that is neither selected nor in the target.
 
-    Dependencies found in the source are followed transitively (adding them would bring
-    their own needs); references that exist nowhere are listed too, as not in the source.
+    The check is a validation's (``DependencyGraph.unsatisfied``) against the target without
+    what the change set deletes; what the source has is added (a held child brings the
+    file that holds it), transitively; references that exist nowhere are listed too, as not
+    in the source, apart from the managed packages they need.
     """
     chosen = list(selected)
     source = VersionKeys(uow, source_root)
-    target: VersionKeys | tuple[()] = VersionKeys(uow, target_root) if target_root else ()
-    index = component_index(uow, source_root)
-    graph = graph_of(uow, index)
-    needed = [Needed(key, ref, True) for key, ref in graph.closure_to_add(chosen, source, target)]
-    have = {*chosen, *(n.key for n in needed)}
-    absent = graph.missing(have, either(source, target), source)
-    needed += [Needed(ref.target, ref, False) for ref in absent]
+    target = Without(VersionKeys(uow, target_root), deleted) if target_root else KeyIndex()
+    graph = graph_of(uow, source.contents(chosen))
+    added, left = graph.complete(
+        chosen,
+        target=target,
+        source=source,
+        holder=source.holder,
+        load=lambda keys: add_to_graph(uow, graph, source.contents(keys)),
+    )
+    needed = [Needed(key, ref, True) for key, ref in added]
+    needed += [Needed(ref.target, ref, False) for ref in left.missing]
+    needed += [
+        Needed(ref.target, ref, False, package=namespace)
+        for namespace, refs in sorted(left.packages.items())
+        for ref in refs
+    ]
     return needed
 
 
@@ -165,7 +232,15 @@ def where_used(uow: UnitOfWork, *, org: str, key: ComponentKey) -> list[Referenc
 def _encode(analysis: Analysis) -> dict[str, Any]:
     return {
         "refs": [
-            [r.target.type, r.target.name, r.path, r.line, r.reason, r.candidate]
+            [
+                r.target.type,
+                r.target.name,
+                r.path,
+                r.line,
+                r.reason,
+                r.candidate,
+                [[k.type, k.name] for k in r.alternatives],
+            ]
             for r in analysis.references
         ],
         "provides": sorted([k.type, k.name] for k in analysis.provides),
@@ -175,8 +250,16 @@ def _encode(analysis: Analysis) -> dict[str, Any]:
 def _decode(key: ComponentKey, data: Mapping[str, Any]) -> Analysis:
     return Analysis(
         references=[
-            Reference(key, ComponentKey(t, n), path, line, reason, candidate)
-            for t, n, path, line, reason, candidate in data["refs"]
+            Reference(
+                key,
+                ComponentKey(t, n),
+                path,
+                line,
+                reason,
+                candidate,
+                tuple(ComponentKey(*k) for k in alternatives),
+            )
+            for t, n, path, line, reason, candidate, alternatives in data["refs"]
         ],
         provides={ComponentKey(t, n) for t, n in data["provides"]},
     )
@@ -190,11 +273,13 @@ def change_set_needs(
     cs = get_change_set(uow, org=org, name=name)
     destination = head_version(uow, resolve_org(uow, target)).root if target else None
     selected = [k for k, item in cs.items.items() if item.action is Action.UPSERT]
+    deleted = [k for k, item in cs.items.items() if item.action is Action.DELETE]
     return change_set_dependencies(
         uow,
         source_root=head_version(uow, source).root,
         selected=selected,
         target_root=destination,
+        deleted=deleted,
     )
 
 

@@ -118,3 +118,134 @@ def test_identifiers_become_class_candidates_except_methods_and_local_types() ->
     assert {"BaseService", "Util", "Outside"} <= classes
     assert not {"Inner", "run", "localCall", "Subject"} & classes
     assert all(candidate for k, (_, candidate) in found.items() if k.type == "ApexClass")
+
+
+def fields(found: dict) -> dict[str, bool]:
+    """Field references found: full name -> candidate."""
+    return {k.name: candidate for k, (_, candidate) in found.items() if k.type == "CustomField"}
+
+
+def test_parameters_of_the_same_name_take_the_type_of_their_own_method() -> None:
+    found = apex(
+        """
+        public with sharing class InvoiceService {
+            public static Decimal total(Invoice__c s) {
+                return s.Amount__c;
+            }
+            public static String owner(Visit__c s) {
+                return s.Inspector__c;
+            }
+        }
+        """
+    )
+    assert fields(found) == {"Invoice__c.Amount__c": False, "Visit__c.Inspector__c": False}
+    assert found[key("CustomField:Visit__c.Inspector__c")][0] == 7
+
+
+def test_class_fields_are_seen_everywhere_and_locals_shadow_them() -> None:
+    found = apex(
+        """
+        public class Scheduler {
+            public void plan() {
+                current.Start__c = Date.today();
+                Shift__c current = new Shift__c();
+                current.End__c = Date.today();
+            }
+            public void undo() {
+                current.Status__c = 'Open';
+            }
+            private Visit__c current;
+        }
+        """
+    )
+    # Before the local is declared, ``current`` is the class field (a Visit__c); after, the
+    # local (a Shift__c); in another method, the field again.
+    assert fields(found) == {
+        "Visit__c.Start__c": False,
+        "Shift__c.End__c": False,
+        "Visit__c.Status__c": False,
+    }
+
+
+def test_loop_catch_and_this_variables_have_their_declared_types() -> None:
+    found = apex(
+        """
+        public class Totals {
+            private Budget__c budget;
+            public Decimal sum(List<Invoice__c> invoices, List<Visit__c> visits) {
+                Decimal total = 0;
+                for (Invoice__c row : invoices) total += row.Amount__c;
+                for (Visit__c row : visits) {
+                    total += row.Cost__c;
+                }
+                try {
+                    this.budget.Spent__c = total;
+                } catch (Budget_Exception__e row) {
+                    row.Message__c = 'failed';
+                }
+                return total;
+            }
+        }
+        """
+    )
+    assert fields(found) == {
+        "Invoice__c.Amount__c": False,
+        "Visit__c.Cost__c": False,
+        "Budget__c.Spent__c": False,
+        "Budget_Exception__e.Message__c": False,
+    }
+
+
+def test_a_variable_whose_type_cannot_be_known_names_no_field() -> None:
+    found = apex(
+        """
+        public class Child extends BaseController {
+            public void one() { Invoice__c record = null; }
+            public void two() {
+                // ``record`` is not visible here: an inherited field of an unknown type.
+                record.Amount__c = 1;
+                inherited.Amount__c = 2;
+                Sale__c.Amount__c.getDescribe();
+            }
+        }
+        """
+    )
+    # ``Sale__c.Amount__c`` is a field token of an sObject type, not a variable.
+    assert fields(found) == {"Sale__c.Amount__c": False}
+
+
+def test_inner_classes_keep_their_fields_and_their_types_are_not_sobjects() -> None:
+    found = apex(
+        """
+        public class Outer {
+            public class Row {
+                public Invoice__c record;
+                public Decimal amount() { return record.Amount__c; }
+            }
+            public Visit__c record;
+            public void run(Row row) {
+                row.Total__c = record.Cost__c;
+            }
+        }
+        """
+    )
+    assert fields(found) == {"Invoice__c.Amount__c": False, "Visit__c.Cost__c": False}
+    assert key("ApexClass:Row") not in found
+
+
+def test_labels_with_a_namespace_and_label_methods() -> None:
+    found = apex(
+        """
+        String a = System.Label.npsp.Donation_Title;
+        String b = Label.Local_Title.trim();
+        String c = Label.hed.Course_Title.toUpperCase();
+        String d = String.format(Label.Plain_Title, args);
+        """
+    )
+    labels = {k.name: line for k, (line, _) in found.items() if k.type == "CustomLabel"}
+    assert labels == {
+        "npsp__Donation_Title": 2,
+        "Local_Title": 3,
+        "hed__Course_Title": 4,
+        "Plain_Title": 5,
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from changeway.adapters.references import extract_references
 from tests.unit.references._helpers import DEFAULT, certain, from_corpus, inline, key, targets
 
 
@@ -87,7 +88,7 @@ def test_aura_markup_attributes_and_child_components() -> None:
 </aura:component>"""
     bundle = inline("AuraDefinitionBundle", "homes", {"aura/homes/homes.cmp": markup})
     assert certain(bundle) == {
-        key("ApexClass:HomeController"),
+        key("ApexClass:ns__HomeController"),  # a managed package's class, or the org's own
         key("AuraDefinitionBundle:Base"),
         key("AuraDefinitionBundle:Other"),
         key("CustomObject:Home__c"),
@@ -95,8 +96,27 @@ def test_aura_markup_attributes_and_child_components() -> None:
         key("LightningMessageChannel:Selected"),
         key("CustomLabel:Title"),
         key("StaticResource:Logo"),
+        key("AuraDefinitionBundle:homeTile"),
     }
-    # <c:homeTile> may be an Aura bundle or a Lightning web component: both are candidates.
-    found = targets(bundle)
-    assert found[key("LightningComponentBundle:homeTile")] == (5, True)
-    assert found[key("AuraDefinitionBundle:homeTile")] == (5, True)
+    # <c:homeTile> must exist, as an Aura bundle or a Lightning web component.
+    (tile,) = [r for r in extract_references(bundle) if r.target.name == "homeTile"]
+    assert tile.alternatives == (key("LightningComponentBundle:homeTile"),)
+    assert (tile.line, tile.candidate) == (5, False)
+
+
+def test_imports_and_expressions_from_a_managed_package_carry_its_namespace() -> None:
+    js = """import title from '@salesforce/label/npsp.Gift_Title';
+import own from '@salesforce/label/c.Own_Title';
+import getGifts from '@salesforce/apex/npsp.GiftService.getGifts';
+import getOwn from '@salesforce/apex/GiftController.getOwn';
+"""
+    lwc = inline("LightningComponentBundle", "gifts", {"lwc/gifts/gifts.js": js})
+    assert certain(lwc) == {
+        key("CustomLabel:npsp__Gift_Title"),
+        key("CustomLabel:Own_Title"),
+        key("ApexClass:npsp__GiftService"),
+        key("ApexClass:GiftController"),
+    }
+    markup = "<aura:component>{!$Label.npsp.Gift_Title} {!$Label.c.Own_Title}</aura:component>"
+    aura = inline("AuraDefinitionBundle", "giftsAura", {"aura/giftsAura/giftsAura.cmp": markup})
+    assert certain(aura) == {key("CustomLabel:npsp__Gift_Title"), key("CustomLabel:Own_Title")}

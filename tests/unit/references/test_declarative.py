@@ -68,7 +68,8 @@ def test_dreamhouse_flow_record_fields_apex_action_and_screen_component(
     assert found[key("CustomObject:Property__c")] == (133, False)
     assert found[key("CustomField:Property__c.Address__c")] == (145, False)
     assert found[key("ApexClass:GeocodingService")] == (8, False)
-    assert found[key("LightningComponentBundle:navigateToRecord")] == (448, True)
+    # c:navigateToRecord is an Aura bundle or an LWC (it is an LWC in dreamhouse).
+    assert found[key("AuraDefinitionBundle:navigateToRecord")] == (448, False)
 
 
 def test_formula_merge_fields_globals_and_relationships() -> None:
@@ -124,7 +125,8 @@ def test_layout_flexipage_tab_and_app_references() -> None:
     )
     assert page[key("CustomObject:Deal__c")] == (2, False)
     assert page[key("CustomField:Deal__c.Stage__c")] == (2, False)
-    assert page[key("LightningComponentBundle:dealCard")] == (2, True)
+    # An unprefixed component name is the org's own: an Aura bundle or an LWC, which must exist.
+    assert page[key("AuraDefinitionBundle:dealCard")] == (2, False)
     tab = xml("CustomTab", "Deal__c", "CustomTab", "<customObject>true</customObject>")
     assert set(tab) == {key("CustomObject:Deal__c")}
     app = xml(
@@ -185,3 +187,67 @@ def test_malformed_and_hostile_xml_yield_no_references_and_no_crash() -> None:
     )
     permission_set = inline("PermissionSet", "Hostile", {"p.xml": bomb})
     assert not any("Boom" in r.target.name for r in extract_references(permission_set))
+
+
+def test_path_assistant_names_its_object_picklist_step_fields_and_record_type() -> None:
+    found = xml(
+        "PathAssistant",
+        "Project_Path",
+        "PathAssistant",
+        "<active>true</active>\n<entityName>Project__c</entityName>\n"
+        "<fieldName>Phase__c</fieldName>\n<masterLabel>Project Path</masterLabel>\n"
+        "<pathAssistantSteps><fieldNames>Budget__c</fieldNames><fieldNames>Name</fieldNames>"
+        "<info>Check the budget</info><picklistValueName>Plan</picklistValueName>"
+        "</pathAssistantSteps>\n<recordTypeName>Internal</recordTypeName>",
+    )
+    assert found == {
+        key("CustomObject:Project__c"): (3, False),
+        key("CustomField:Project__c.Phase__c"): (4, False),
+        key("CustomField:Project__c.Budget__c"): (6, False),
+        key("RecordType:Project__c.Internal"): (7, False),
+    }
+    master = xml(
+        "PathAssistant",
+        "Opportunity_Path",
+        "PathAssistant",
+        "<entityName>Opportunity</entityName><fieldName>StageName</fieldName>"
+        "<recordTypeName>__MASTER__</recordTypeName>",
+    )
+    assert master == {}  # a standard object, its standard picklist and its default record type
+
+
+def test_lightning_component_overrides_and_actions_may_be_aura_or_lwc() -> None:
+    body = (
+        "<actionOverrides><actionName>View</actionName><content>c:projectView</content>"
+        "<formFactor>Large</formFactor><type>LightningComponent</type></actionOverrides>"
+    )
+    obj = inline(
+        "CustomObject",
+        "Project__c",
+        {"Project__c.object-meta.xml": f"<CustomObject {NS}>{body}</CustomObject>"},
+    )
+    action = inline(
+        "QuickAction",
+        "Project__c.Plan",
+        {
+            "Project__c.Plan.quickAction-meta.xml": f"<QuickAction {NS}>"
+            "<lightningComponent>c:planner</lightningComponent><type>LightningComponent</type>"
+            "</QuickAction>"
+        },
+    )
+    for component, name in ((obj, "projectView"), (action, "planner")):
+        (ref,) = [r for r in extract_references(component) if name in r.target.name]
+        assert ref.target == key(f"AuraDefinitionBundle:{name}")
+        assert ref.alternatives == (key(f"LightningComponentBundle:{name}"),)
+        assert not ref.candidate
+
+
+def test_formula_labels_of_a_managed_package_carry_its_namespace() -> None:
+    found = xml(
+        "CustomField",
+        "Deal__c.Note__c",
+        "CustomField",
+        "<formula>$Label.npsp.Gift_Title &amp; $Label.c.Own_Title &amp; $Label.Plain</formula>",
+    )
+    labels = {k.name for k in found if k.type == "CustomLabel"}
+    assert labels == {"npsp__Gift_Title", "Own_Title", "Plain"}

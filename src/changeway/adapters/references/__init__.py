@@ -14,7 +14,11 @@ from changeway.adapters.references.containers import CHILD_SECTIONS, children, p
 from changeway.domain.components import Component
 from changeway.domain.dependencies import OBJECT_CHILD_TYPES, DependencyGraph, Reference
 
-__all__ = ["CHILD_SECTIONS", "build_graph", "extract_references", "provided_keys"]
+__all__ = ["CHILD_SECTIONS", "VERSION", "build_graph", "extract_references", "provided_keys"]
+
+#: Changes whenever the extractors find something else in the same files: analyses cached
+#: under another version are extracted again.
+VERSION = 2
 
 _AURA_MARKUP = (".cmp", ".app", ".evt", ".intf", ".design", ".tokens", ".auradoc")
 

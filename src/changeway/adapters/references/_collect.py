@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from changeway.adapters.references._names import InferredKey
+from changeway.adapters.references._names import InferredKey, OneOf
 from changeway.domain.components import Component, ComponentKey
 from changeway.domain.dependencies import Reference, is_implicit
 
@@ -27,14 +27,20 @@ class References:
         candidate: bool = False,
     ) -> None:
         """Record one reference, unless it is standard, names the component itself or repeats."""
+        alternatives: tuple[ComponentKey, ...] = ()
         if isinstance(target, InferredKey):
-            target, candidate = ComponentKey(target.type, target.name), True
+            candidate = True
+        if isinstance(target, OneOf):
+            alternatives = target.others
+        target = ComponentKey(target.type, target.name)
         same = target.type == self.source.type and target.name.lower() == self.source.name.lower()
         seen = (ComponentKey(target.type, target.name.lower()), path)
         if same or not target.name or is_implicit(target) or seen in self._seen:
             return
         self._seen.add(seen)
-        self.found.append(Reference(self.source, target, path, line, reason, candidate))
+        self.found.append(
+            Reference(self.source, target, path, line, reason, candidate, alternatives)
+        )
 
     def add_all(
         self,

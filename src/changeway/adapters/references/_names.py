@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from changeway.domain.components import ComponentKey
 from changeway.domain.dependencies import is_custom_object_name
@@ -19,6 +20,13 @@ class InferredKey(ComponentKey):
     A relationship name usually, not always, is its lookup field's name with ``__r``, and
     ``record.Children__r`` may be a child relationship rather than a lookup.
     """
+
+
+@dataclass(frozen=True, order=True)
+class OneOf(ComponentKey):
+    """A key that other keys satisfy as well: ``c:name`` is an Aura bundle or an LWC."""
+
+    others: tuple[ComponentKey, ...] = ()
 
 
 def object_key(name: str) -> ComponentKey:
@@ -70,17 +78,28 @@ def field_path_keys(path: str, obj: str | None, *, qualified: bool) -> list[Comp
     return []
 
 
+def namespaced(name: str) -> str:
+    """A full name as written with a namespace (``ns.Name``) -> ``ns__Name``; ``c`` is the
+    org's own namespace (``c.Name`` -> ``Name``)."""
+    namespace, dot, rest = name.partition(".")
+    if not dot:
+        return name
+    return rest if namespace == "c" else f"{namespace}__{rest}"
+
+
 def kebab_to_camel(name: str) -> str:
     """``foo-bar-baz`` -> ``fooBarBaz``, the LWC rule for custom element names."""
     return _KEBAB_PART.sub(lambda m: m.group(1).upper(), name)
 
 
 def component_refs(text: str) -> list[ComponentKey]:
-    """Bundles that ``c:fooBar`` may name: an Aura bundle or a Lightning web component."""
+    """The bundle ``c:fooBar`` names: an Aura bundle or a Lightning web component.
+
+    Other namespaces are Salesforce's own (``lightning:``, ``force:``...) or a managed
+    package's, which markup does not tell apart: they name nothing here.
+    """
     namespace, sep, name = text.strip().partition(":")
     if not sep or namespace != "c" or not name:
         return []
-    return [
-        ComponentKey("AuraDefinitionBundle", name),
-        ComponentKey("LightningComponentBundle", name),
-    ]
+    lwc = ComponentKey("LightningComponentBundle", name)
+    return [OneOf("AuraDefinitionBundle", name, (lwc,))]

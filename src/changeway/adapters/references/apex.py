@@ -2,15 +2,18 @@
 
 A small tokenizer skips comments and string literals and tracks line numbers. Apex is
 case-insensitive, and its identifiers cannot contain ``__``, so any name with a custom suffix
-is a schema name. Other identifiers may be classes, system names or variables: they become
-candidate references, which count only when a class of that name exists.
+is a schema name. Variables are resolved by scope (class fields, parameters, locals, loop
+variables), so ``record.Field__c`` names a field of the type ``record`` has where it is used;
+when that type cannot be known here (an inherited field), nothing is guessed. Other
+identifiers may be classes or system names: they become candidate references, which count
+only when a class of that name exists.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
 
 from changeway.adapters.references._collect import References
 from changeway.adapters.references._names import (
@@ -49,6 +52,7 @@ _KEYWORDS = frozenset({
 # fmt: on
 
 _COLLECTIONS = frozenset({"list", "set", "iterable", "iterator"})
+_TYPE_KEYWORDS = frozenset({"class", "interface", "enum"})
 _DECLARATION_ENDS = frozenset({"=", ";", ",", ")", ":", "{"})
 
 
@@ -81,42 +85,184 @@ def tokenize(source: str) -> list[Token]:
 def extract_apex(refs: References, path: str, source: str) -> None:
     """Record what one Apex file names: SOQL objects and fields, sObjects, fields, classes."""
     tokens = tokenize(source)
-    scope = _Scope.of(tokens)
     handled = _extract_queries(refs, path, tokens)
+    scopes = Scopes.of(tokens, skip=handled)
     handled |= _extract_constructor_fields(refs, path, tokens)
-    handled |= _extract_upsert_keys(refs, path, tokens, scope)
+    handled |= _extract_upsert_keys(refs, path, tokens, scopes)
     _extract_trigger_object(refs, path, tokens)
-    for start, chain in _chains(tokens):
+    for start, chain, called in _chains(tokens):
         if start in handled:
             continue
-        _extract_chain(refs, path, chain, scope)
+        _extract_chain(refs, path, chain, called, scopes, start)
 
 
-@dataclass(frozen=True)
-class _Scope:
-    """What one file declares: variable types (by lower-case name) and its own inner types."""
+@dataclass
+class _Block:
+    """One ``{...}`` block: a class body, or code (a method body, a loop, an accessor...)."""
 
-    variables: dict[str, set[str]]
-    own_types: frozenset[str]
+    start: int
+    end: int
+    parent: int | None
+    is_class: bool
+    # Visible in the whole block: fields of a class body, parameters of a method or catch.
+    members: dict[str, set[str]] = field(default_factory=dict)
+    # Visible from their declaration to the end of the block: local variables.
+    locals: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+
+
+class Scopes:
+    """Where each Apex variable is visible and with which type, from the file's blocks.
+
+    Class fields and parameters are visible in their whole block (fields even before their
+    declaration), locals from their declaration to the end of their block, a loop variable in
+    its loop. Names resolve from the innermost block outwards, as the compiler does.
+    """
+
+    def __init__(self, tokens: Sequence[Token]) -> None:
+        self._blocks: list[_Block] = [_Block(-1, len(tokens), None, False)]
+        self._owner: list[int] = []
+        # Loop variables of brace-less ``for`` statements: (first index, last index, name, type).
+        self._loops: list[tuple[int, int, str, str]] = []
+        self._declared: set[str] = set()
+        self.own_types: set[str] = set()
 
     @classmethod
-    def of(cls, tokens: Sequence[Token]) -> _Scope:
-        variables: dict[str, set[str]] = {}
-        own_types: set[str] = set()
-        for i, token in enumerate(tokens):
-            word = token.text.lower()
-            if word in {"class", "interface", "enum"} and i + 1 < len(tokens):
-                own_types.add(tokens[i + 1].text.lower())
+    def of(cls, tokens: Sequence[Token], skip: Collection[int] = ()) -> Scopes:
+        """The scopes of a tokenized file; ``skip`` holds indexes of SOQL, which declares none."""
+        scopes = cls(tokens)
+        opens = scopes._blocks_and_owners(tokens)
+        closing = _closing_parens(tokens)
+        for i in range(len(tokens)):
+            if i in skip:
+                continue
             declared = _declaration_at(tokens, i)
             if declared:
-                variables.setdefault(declared[0].lower(), set()).add(declared[1])
-        return cls(variables, frozenset(own_types))
+                scopes._declare(tokens, i, *declared, opens=opens, closing=closing)
+        return scopes
+
+    def _blocks_and_owners(self, tokens: Sequence[Token]) -> dict[int, int]:
+        """Build the block tree; returns ``{`` index -> block. Also notes inner type names."""
+        stack = [0]
+        opens: dict[int, int] = {}
+        header_start = 0
+        for i, token in enumerate(tokens):
+            text = token.text
+            if text == "{":
+                header = tokens[header_start:i]
+                is_class = any(t.text.lower() in _TYPE_KEYWORDS for t in header)
+                self._blocks.append(_Block(i, len(tokens), stack[-1], is_class))
+                opens[i] = len(self._blocks) - 1
+                stack.append(len(self._blocks) - 1)
+            self._owner.append(stack[-1])
+            if text == "}" and len(stack) > 1:
+                self._blocks[stack.pop()].end = i
+            if text in {"{", "}", ";"}:
+                header_start = i + 1
+            if text.lower() in _TYPE_KEYWORDS and i + 1 < len(tokens) and tokens[i + 1].ident:
+                self.own_types.add(tokens[i + 1].text.lower())
+        return opens
+
+    def _declare(
+        self,
+        tokens: Sequence[Token],
+        i: int,
+        name: str,
+        type_: str,
+        *,
+        opens: dict[int, int],
+        closing: dict[int, int],
+    ) -> None:
+        """Record a declaration where it is visible (see the class docstring)."""
+        lowered = name.lower()
+        self._declared.add(lowered)
+        paren = _enclosing_paren(tokens, i, self._blocks[self._owner[i]].start)
+        if paren is not None:
+            close = closing.get(paren, len(tokens) - 1)
+            body = opens.get(close + 1)
+            if body is not None:  # parameters of a method or a catch, a braced loop's variable
+                self._blocks[body].members.setdefault(lowered, set()).add(type_)
+            elif paren > 0 and tokens[paren - 1].text.lower() == "for":
+                self._loops.append((close, _statement_end(tokens, close), lowered, type_))
+            return
+        block = self._blocks[self._owner[i]]
+        if block.is_class:
+            block.members.setdefault(lowered, set()).add(type_)
+        else:
+            block.locals.setdefault(lowered, []).append((i, type_))
+
+    def types_at(self, name: str, at: int) -> set[str] | None:
+        """The types ``name`` has where it is used at index ``at``: empty when it is declared
+        in the file but not visible there (it cannot be known), None when never declared."""
+        lowered = name.lower()
+        for first, last, loop_name, type_ in self._loops:
+            if loop_name == lowered and first < at <= last:
+                return {type_}
+        block: int | None = self._owner[at] if at < len(self._owner) else 0
+        while block is not None:
+            scope = self._blocks[block]
+            if lowered in scope.members:
+                return scope.members[lowered]
+            earlier = [t for position, t in scope.locals.get(lowered, ()) if position < at]
+            if earlier:
+                return {earlier[-1]}
+            block = scope.parent
+        return set() if lowered in self._declared else None
+
+    def field_types(self, name: str, at: int) -> set[str] | None:
+        """The types of a field of the class around index ``at`` (``this.name``)."""
+        block: int | None = self._owner[at] if at < len(self._owner) else 0
+        while block is not None and not self._blocks[block].is_class:
+            block = self._blocks[block].parent
+        if block is None:
+            return None
+        return self._blocks[block].members.get(name.lower(), set())
+
+
+def _closing_parens(tokens: Sequence[Token]) -> dict[int, int]:
+    """Index of each ``(`` -> index of its ``)``."""
+    stack: list[int] = []
+    closing: dict[int, int] = {}
+    for i, token in enumerate(tokens):
+        if token.text == "(":
+            stack.append(i)
+        elif token.text == ")" and stack:
+            closing[stack.pop()] = i
+    return closing
+
+
+def _enclosing_paren(tokens: Sequence[Token], i: int, block_start: int) -> int | None:
+    """The ``(`` that directly encloses index ``i`` within its block, if any."""
+    depth = 0
+    for j in range(i - 1, block_start, -1):
+        text = tokens[j].text
+        if text == ")":
+            depth += 1
+        elif text == "(":
+            if depth == 0:
+                return j
+            depth -= 1
+        elif text in {";", "{", "}"}:
+            return None
+    return None
+
+
+def _statement_end(tokens: Sequence[Token], start: int) -> int:
+    """The index of the ``;`` ending the statement after ``start`` (brackets balanced)."""
+    depth = 0
+    for j in range(start + 1, len(tokens)):
+        text = tokens[j].text
+        depth += (text in {"(", "{", "["}) - (text in {")", "}", "]"})
+        if depth <= 0 and text in {";", "}"}:
+            return j
+    return len(tokens) - 1
 
 
 def _declaration_at(tokens: Sequence[Token], i: int) -> tuple[str, str] | None:
     """``Type name =`` / ``List<Type> name;`` / ``Type[] name)``: (variable, element type)."""
     token = tokens[i]
     if not token.ident or token.text.lower() in _KEYWORDS:
+        return None
+    if i > 0 and tokens[i - 1].text == ".":
         return None
     type_name, j = token.text, i + 1
     while j + 1 < len(tokens) and tokens[j].text == "." and tokens[j + 1].ident:
@@ -159,8 +305,9 @@ def _generic_args(tokens: Sequence[Token], j: int) -> tuple[list[str], int]:
     return [], j
 
 
-def _chains(tokens: Sequence[Token]) -> Iterator[tuple[int, list[Token]]]:
-    """Dotted name chains (``a.b.c``) not preceded by a dot, with their start index.
+def _chains(tokens: Sequence[Token]) -> Iterator[tuple[int, list[Token], bool]]:
+    """Dotted name chains (``a.b.c``) not preceded by a dot: start index, names, and whether
+    a call follows (``a.b(``).
 
     A lone name followed by ``(`` is a method, unless it follows ``new`` (a constructor).
     """
@@ -175,24 +322,27 @@ def _chains(tokens: Sequence[Token]) -> Iterator[tuple[int, list[Token]]]:
         while j + 1 < len(tokens) and tokens[j].text == "." and tokens[j + 1].ident:
             chain.append(tokens[j + 1])
             j += 2
-        called = len(chain) == 1 and j < len(tokens) and tokens[j].text == "("
-        if not called or (i > 0 and tokens[i - 1].text.lower() == "new"):
-            yield i, chain
+        called = j < len(tokens) and tokens[j].text == "("
+        if not called or len(chain) > 1 or (i > 0 and tokens[i - 1].text.lower() == "new"):
+            yield i, chain, called
         i = j
 
 
-def _extract_chain(refs: References, path: str, chain: list[Token], scope: _Scope) -> None:
+def _extract_chain(
+    refs: References, path: str, chain: list[Token], called: bool, scopes: Scopes, at: int
+) -> None:
+    """What one name chain names, given the variables visible where it is used."""
     names = [t.text for t in chain]
     line = chain[0].line
     while len(names) > 1 and names[0].lower() in {"schema", "sobjecttype"}:
         names = names[1:]
+    if names[0].lower() == "system" and len(names) > 2 and names[1].lower() == "label":
+        names = names[1:]
     head = names[0]
     lowered = head.lower()
-    if lowered == "system" and len(names) > 2 and names[1].lower() == "label":
-        names, lowered = names[1:], "label"
-    if lowered in {"label", "page"} and len(names) > 1 and lowered not in scope.variables:
-        type_ = "CustomLabel" if lowered == "label" else "ApexPage"
-        refs.add(ComponentKey(type_, names[1]), path, line, f"Apex uses {head}.{names[1]}")
+    types = scopes.types_at(head, at)
+    if lowered in {"label", "page"} and len(names) > 1 and types is None:
+        _extract_global(refs, path, line, names, called)
         return
     if is_customizable(head):
         refs.add(object_key(head), path, line, f"Apex uses object {head}")
@@ -200,24 +350,34 @@ def _extract_chain(refs: References, path: str, chain: list[Token], scope: _Scop
         if members and members[0].lower().endswith("__c"):
             refs.add(field_key(head, members[0]), path, line, f"Apex uses field {members[0]}")
         return
-    if lowered in scope.variables:
-        types = scope.variables[lowered]
-        for sobject in types:
+    if lowered == "this" and len(names) > 1:
+        types, names = scopes.field_types(names[1], at), names[1:]
+    if types is not None:
+        # A variable: its fields are those of its type, when the type is known here.
+        known = {t for t in types if t.lower() not in scopes.own_types}
+        for sobject in known:
             _extract_member_fields(refs, path, line, sobject, names[1:], certain=len(types) == 1)
         return
-    if lowered not in _KEYWORDS and lowered not in scope.own_types:
-        refs.add(
-            ComponentKey("ApexClass", head), path, line, f"Apex uses class {head}", candidate=True
-        )
-        members = [n for n in names[1:] if n.lower() != "fields"]
-        if members and members[0].lower().endswith("__c"):
-            refs.add(
-                field_key(head, members[0]),
-                path,
-                line,
-                f"Apex uses field {head}.{members[0]}",
-                candidate=not head[:1].isupper(),
-            )
+    if lowered in _KEYWORDS or lowered in scopes.own_types:
+        return
+    refs.add(ComponentKey("ApexClass", head), path, line, f"Apex uses class {head}", candidate=True)
+    members = [n for n in names[1:] if n.lower() != "fields"]
+    if members and members[0].lower().endswith("__c") and head[:1].isupper():
+        # ``Account.Region__c``: a field token of an sObject type (a variable would be declared).
+        refs.add(field_key(head, members[0]), path, line, f"Apex uses field {head}.{members[0]}")
+
+
+def _extract_global(refs: References, path: str, line: int, names: list[str], called: bool) -> None:
+    """``Label.Name``, ``Label.ns.Name`` (a managed package's label), ``Page.Name``."""
+    head = names[0]
+    if head.lower() == "page":
+        refs.add(ComponentKey("ApexPage", names[1]), path, line, f"Apex uses Page.{names[1]}")
+        return
+    # Label.A.B is label B of namespace A, unless B is a String method: Label.A.trim().
+    namespaced = len(names) > 3 or (len(names) == 3 and not called)
+    label = f"{names[1]}__{names[2]}" if namespaced else names[1]
+    written = ".".join(names[: 3 if namespaced else 2])
+    refs.add(ComponentKey("CustomLabel", label), path, line, f"Apex uses {written}")
 
 
 def _extract_member_fields(
@@ -225,8 +385,8 @@ def _extract_member_fields(
 ) -> None:
     """``record.Field__c`` or ``record.Parent__r.Name`` on a variable of a declared type.
 
-    Uncertain when the name is declared with several types in the file, or with a type that
-    is not a custom object (it may be a class of the same name).
+    Uncertain when the name has several types where it is used, or a type that is not a
+    custom object (it may be a class of the same name).
     """
     if not members or not is_customizable(members[0]):
         return
@@ -237,25 +397,25 @@ def _extract_member_fields(
             path,
             line,
             f"Apex uses field {sobject}.{members[0]}",
-            candidate=not is_custom_object_name(sobject),
+            candidate=not (certain and is_custom_object_name(sobject)),
         )
 
 
 def _extract_upsert_keys(
-    refs: References, path: str, tokens: Sequence[Token], scope: _Scope
+    refs: References, path: str, tokens: Sequence[Token], scopes: Scopes
 ) -> set[int]:
     """``upsert records External_Id__c;``: the external id field of the records' type."""
     covered: set[int] = set()
     for i in range(len(tokens) - 3):
         if tokens[i].text.lower() == "upsert" and tokens[i + 2].ident and tokens[i + 3].text == ";":
             covered.add(i + 2)
-            for sobject in scope.variables.get(tokens[i + 1].text.lower(), ()):
-                field = tokens[i + 2]
+            for sobject in scopes.types_at(tokens[i + 1].text, i + 1) or ():
+                external_id = tokens[i + 2]
                 refs.add(
-                    field_key(sobject, field.text),
+                    field_key(sobject, external_id.text),
                     path,
-                    field.line,
-                    f"Apex upserts by field {sobject}.{field.text}",
+                    external_id.line,
+                    f"Apex upserts by field {sobject}.{external_id.text}",
                     candidate=True,
                 )
     return covered

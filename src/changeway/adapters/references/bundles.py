@@ -10,6 +10,7 @@ from changeway.adapters.references._names import (
     component_refs,
     field_path_keys,
     kebab_to_camel,
+    namespaced,
     object_key,
 )
 from changeway.domain.components import ComponentKey
@@ -32,7 +33,7 @@ _AURA_ATTRIBUTE = re.compile(
     r"""\b(?P<attribute>controller|extends|implements|type|event)\s*=\s*["'](?P<value>[^"']+)["']"""
 )
 _AURA_JS_COMPONENT = re.compile(r"""["'](?:e\.|markup://)?c:(?P<name>[A-Za-z_][\w]*)["']""")
-_GLOBAL_LABEL = re.compile(r"\$Label\.(?:c\.)?(?P<name>[A-Za-z_][\w]*)")
+_GLOBAL_LABEL = re.compile(r"\$Label\.(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)")
 _GLOBAL_RESOURCE = re.compile(r"\$Resource\.(?P<name>[A-Za-z_][\w]*)")
 
 
@@ -62,15 +63,14 @@ def _module_targets(module: str) -> tuple[list[ComponentKey], str]:
     if not module.startswith("@salesforce/") or not rest:
         return [], ""
     if kind in {"apex", "apexContinuation"}:
-        parts = rest.split(".")
-        class_name = parts[-2] if len(parts) >= 2 else parts[0]
+        class_name = namespaced(rest.rpartition(".")[0] or rest)
         return [ComponentKey("ApexClass", class_name)], f"imports Apex method {rest}"
     if kind == "schema":
         obj, _, field = rest.partition(".")
         fields = field_path_keys(field, obj, qualified=False) if field else []
         return [object_key(obj), *fields], f"imports schema {rest}"
     builders: dict[str, Callable[[str], ComponentKey | None]] = {
-        "label": lambda r: ComponentKey("CustomLabel", r[2:]) if r.startswith("c.") else None,
+        "label": lambda r: ComponentKey("CustomLabel", namespaced(r)) if "." in r else None,
         "messageChannel": lambda r: (
             ComponentKey("LightningMessageChannel", r[:-3]) if r.endswith("__c") else None
         ),
@@ -114,7 +114,6 @@ def extract_aura_markup(refs: References, path: str, source: str) -> None:
             path,
             _line(text, match.start()),
             f"Aura markup uses c:{match['name']}",
-            candidate=True,
         )
     _extract_globals(refs, path, text, "Aura")
 
@@ -122,7 +121,7 @@ def extract_aura_markup(refs: References, path: str, source: str) -> None:
 def _aura_attribute_targets(tag: str, attribute: str, value: str) -> list[ComponentKey]:
     """What one attribute of an Aura tag names: a class, bundles, an object or a channel."""
     if attribute == "controller":
-        return [ComponentKey("ApexClass", value.strip().split(".")[-1])]
+        return [ComponentKey("ApexClass", namespaced(value.strip()))]
     items = [item.strip() for item in value.split(",")]
     bundles = [ComponentKey("AuraDefinitionBundle", i[2:]) for i in items if i.startswith("c:")]
     sobject = value.strip().removesuffix("[]")
@@ -142,7 +141,6 @@ def extract_aura_script(refs: References, path: str, source: str) -> None:
             path,
             _line(text, match.start()),
             f"Aura script uses c:{match['name']}",
-            candidate=True,
         )
     _extract_globals(refs, path, text, "Aura")
 
@@ -152,7 +150,7 @@ def _extract_globals(refs: References, path: str, text: str, what: str) -> None:
     for pattern, type_ in ((_GLOBAL_LABEL, "CustomLabel"), (_GLOBAL_RESOURCE, "StaticResource")):
         for match in pattern.finditer(text):
             refs.add(
-                ComponentKey(type_, match["name"]),
+                ComponentKey(type_, namespaced(match["name"])),
                 path,
                 _line(text, match.start()),
                 f"{what} uses {match.group()}",

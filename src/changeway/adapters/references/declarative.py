@@ -92,6 +92,11 @@ def _override(text: str, element: etree._Element, obj: str | None) -> list[Compo
     return [ComponentKey(_OVERRIDE_TYPES[kind], text)] if kind in _OVERRIDE_TYPES else []
 
 
+def _record_type(text: str, element: etree._Element, obj: str | None) -> list[ComponentKey]:
+    """A record type of the component's object; ``__MASTER__`` is the object's default."""
+    return [] if text == "__MASTER__" else _object_child("RecordType")(text, element, obj)
+
+
 def _layout(text: str, element: etree._Element, obj: str | None) -> list[ComponentKey]:
     return [ComponentKey("Layout", text)]
 
@@ -189,9 +194,7 @@ _LAYOUT_RULES: Mapping[tuple[str, str], Rule] = {
 
 _FLEXIPAGE_RULES: Mapping[tuple[str, str], Rule] = {
     ("FlexiPage", "sobjectType"): Rule(_object, "record page is for object"),
-    ("componentInstance", "componentName"): Rule(
-        _component, "Lightning page places component", candidate=True
-    ),
+    ("componentInstance", "componentName"): Rule(_component, "Lightning page places component"),
     ("fieldInstance", "fieldItem"): Rule(_own_field, "Lightning page shows field"),
     ("criteria", "leftValue"): Rule(_merge_field, "visibility rule uses field"),
     ("FlexiPage", "parentFlexiPage"): Rule(
@@ -207,9 +210,7 @@ _QUICK_ACTION_RULES: Mapping[tuple[str, str], Rule] = {
     ("QuickAction", "lightningWebComponent"): Rule(
         _named("LightningComponentBundle"), "action opens Lightning web component"
     ),
-    ("QuickAction", "lightningComponent"): Rule(
-        _component, "action opens Lightning component", candidate=True
-    ),
+    ("QuickAction", "lightningComponent"): Rule(_component, "action opens Lightning component"),
     ("QuickAction", "page"): Rule(_named("ApexPage"), "action opens Visualforce page"),
     ("QuickAction", "flowDefinition"): Rule(_named("Flow"), "action launches flow"),
     ("quickActionLayoutItems", "field"): Rule(_own_field, "action layout shows field"),
@@ -260,6 +261,13 @@ _SHARING_RULES: Mapping[tuple[str, str], Rule] = {
     ("sharedTo", "roleAndSubordinates"): Rule(_named("Role"), "shares records with role"),
 }
 
+_PATH_RULES: Mapping[tuple[str, str], Rule] = {
+    ("PathAssistant", "entityName"): Rule(_object, "path is for object"),
+    ("PathAssistant", "fieldName"): Rule(_own_field, "path follows picklist"),
+    ("PathAssistant", "recordTypeName"): Rule(_record_type, "path is for record type"),
+    ("pathAssistantSteps", "fieldNames"): Rule(_own_field, "path step shows field"),
+}
+
 # The table: metadata type -> (parent element, element) -> rule.
 RULES: Mapping[str, Mapping[tuple[str, str], Rule]] = {
     "PermissionSet": _ACCESS_RULES,
@@ -305,6 +313,7 @@ RULES: Mapping[str, Mapping[tuple[str, str], Rule]] = {
     "Workflow": _WORKFLOW_RULES,
     "SharingRules": _SHARING_RULES,
     "CustomMetadata": {("values", "field"): Rule(_own_field, "metadata record sets")},
+    "PathAssistant": _PATH_RULES,
     "LightningComponentBundle": {
         ("objects", "object"): Rule(_object, "component is available on object"),
     },
@@ -333,6 +342,8 @@ def object_of(key: ComponentKey, root: etree._Element) -> str | None:
             return target or (key.name.split(".", 1)[0] if "." in key.name else None)
         case "FlexiPage":
             return _xml.child_text(root, "sobjectType")
+        case "PathAssistant":
+            return _xml.child_text(root, "entityName")
     return None
 
 
@@ -397,9 +408,7 @@ def extract_flow(refs: References, path: str, root: etree._Element) -> None:
         elif (parent, leaf) == ("subflows", "flowName"):
             refs.add(ComponentKey("Flow", text), path, line, f"flow calls subflow {text}")
         elif leaf == "extensionName":
-            refs.add_all(
-                component_refs(text), path, line, f"flow screen shows {text}", candidate=True
-            )
+            refs.add_all(component_refs(text), path, line, f"flow screen shows {text}")
         elif leaf in {"objectType", "apexClass"} and parent == "variables":
             target = object_key(text) if leaf == "objectType" else ComponentKey("ApexClass", text)
             refs.add(target, path, line, f"flow variable has type {text}")

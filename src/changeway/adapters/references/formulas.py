@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from changeway.adapters.references._names import field_key, field_path_keys, object_key
+from changeway.adapters.references._names import (
+    field_key,
+    field_path_keys,
+    namespaced,
+    object_key,
+)
 from changeway.domain.components import ComponentKey
 
 # String literals and comments are skipped; the rest is scanned for dotted names.
@@ -40,8 +45,8 @@ def _token_keys(token: str, obj: str | None) -> list[ComponentKey]:
     match head.lower(), parts:
         case "$label", [label]:
             return [ComponentKey("CustomLabel", label)]
-        case "$label", ["c", label]:
-            return [ComponentKey("CustomLabel", label)]
+        case "$label", [namespace, label]:
+            return [ComponentKey("CustomLabel", namespaced(f"{namespace}.{label}"))]
         case "$setup", [setting, *fields]:
             return [object_key(setting), *(field_key(setting, f) for f in fields[:1])]
         case "$custommetadata", [mdt_type, record, *fields]:
