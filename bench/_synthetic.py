@@ -32,7 +32,8 @@ from changeway.domain.versions import VersionKind
 from changeway.services import jobs, orgs, sandboxes, versions
 from changeway.services.lookup import resolve_org
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# The PostgreSQL server and database the benchmarks use, like the tests (CHANGEWAY_TEST_PG).
+PG_URL = os.environ.get("CHANGEWAY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ACTOR = "bench"
 BATCH = 5_000
 ROOT = "force-app/main/default"
@@ -224,8 +225,10 @@ def create_sandbox(app: App, name: str, source: str) -> Org:
 
 
 def clear_cache() -> None:
-    """Forget the process-wide tree-node cache, as a freshly started worker would."""
+    """Forget the process-wide tree-node caches (read and decoded), as a freshly started
+    worker would."""
     metadata_store._cache = metadata_store._NodeCache()
+    tree.forget_decoded()
 
 
 def stopwatch(action: Callable[[], object], *, warm: bool) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -14,18 +13,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from changeway.adapters.db import schema as t
 from changeway.domain.components import ComponentKey
 from changeway.domain.errors import Conflict
-from changeway.domain.tree import Node, encode
+from changeway.domain.tree import Node
 from changeway.domain.versions import OrgVersion, VersionKind
 
 _CHUNK = 500
+_BULK = 5000
 
 
 class _NodeCache:
-    """Nodes read from the database, by hash. Content-addressed, so never stale."""
+    """Nodes read from the database, by hash, least recently used dropped first beyond
+    ``capacity`` bytes. Content-addressed, so never stale."""
 
-    def __init__(self, capacity: int = 200_000) -> None:
+    def __init__(self, capacity: int = 64 << 20) -> None:
         self._items: OrderedDict[str, Node] = OrderedDict()
         self._capacity = capacity
+        self._size = 0
 
     def get(self, digest: str) -> Node | None:
         node = self._items.get(digest)
@@ -34,9 +36,11 @@ class _NodeCache:
         return node
 
     def add(self, digest: str, node: Node) -> None:
-        self._items[digest] = node
-        if len(self._items) > self._capacity:
-            self._items.popitem(last=False)
+        if digest not in self._items:
+            self._items[digest] = node
+            self._size += len(node)
+        while self._size > self._capacity:
+            self._size -= len(self._items.popitem(last=False)[1])
 
 
 _cache = _NodeCache()
@@ -49,37 +53,43 @@ class MetadataRepository:
         self._conn = conn
 
     def get_nodes(self, hashes: Iterable[str]) -> dict[str, Node]:
+        wanted = set(hashes)
         found: dict[str, Node] = {}
         missing: list[str] = []
-        for digest in set(hashes):
+        for digest in wanted:
             node = _cache.get(digest)
             if node is None:
                 missing.append(digest)
             else:
                 found[digest] = node
         for chunk in _chunks(missing):
-            rows = self._conn.execute(
-                sa.select(t.tree_nodes.c.hash, t.tree_nodes.c.data).where(
-                    t.tree_nodes.c.hash.in_(chunk)
-                )
-            ).all()
-            for digest, data in rows:
-                node = json.loads(data)
+            for digest, data in self._select_nodes(chunk):
+                node = bytes(data)
                 _cache.add(digest, node)
                 found[digest] = node
-        absent = set(hashes) - set(found)
-        if absent:
-            raise KeyError(f"tree nodes missing from the store: {sorted(absent)[:3]}")
+        if len(found) != len(wanted):
+            absent = sorted(wanted - found.keys())
+            raise KeyError(f"tree nodes missing from the store: {absent[:3]}")
         return found
 
+    def _select_nodes(self, chunk: list[str]) -> list[tuple[str, bytes]]:
+        """Rows of ``tree_nodes`` by hash, in driver SQL: this runs once per level of every
+        tree walk, and building an IN list through SQLAlchemy costs more than the fetch."""
+        if self._conn.dialect.name == "postgresql":
+            sql = "SELECT hash, data FROM tree_nodes WHERE hash = ANY(%s)"
+            params: tuple[object, ...] = (chunk,)
+        else:
+            marks = ",".join("?" * len(chunk))
+            sql, params = f"SELECT hash, data FROM tree_nodes WHERE hash IN ({marks})", tuple(chunk)
+        return [(h, d) for h, d in self._conn.exec_driver_sql(sql, params)]
+
     def put_nodes(self, nodes: Mapping[str, Node]) -> None:
-        self._insert_missing(t.tree_nodes, {h: {"data": encode(n)} for h, n in nodes.items()})
+        self._insert_new("tree_nodes", {"hash": "text", "data": "bytea"}, nodes.items())
 
     def put_blobs(self, blobs: Mapping[str, bytes]) -> None:
         """Store file contents not stored yet (by their sha256)."""
-        self._insert_missing(
-            t.blobs, {h: {"size": len(data), "data": data} for h, data in blobs.items()}
-        )
+        rows = ((h, len(data), data) for h, data in blobs.items())
+        self._insert_new("blobs", {"hash": "text", "size": "bigint", "data": "bytea"}, rows)
 
     def get_blobs(self, hashes: Iterable[str]) -> dict[str, bytes]:
         wanted = list(set(hashes))
@@ -191,18 +201,31 @@ class MetadataRepository:
                 insert(t.component_analyses).on_conflict_do_nothing(), rows[start : start + _CHUNK]
             )
 
-    def _insert_missing(self, table: sa.Table, rows: Mapping[str, dict[str, Any]]) -> None:
-        if not rows:
+    def _insert_new(
+        self, table: str, columns: Mapping[str, str], rows: Iterable[tuple[Any, ...]]
+    ) -> None:
+        """Insert the rows whose hash (first column) is not stored yet.
+
+        Driver SQL, because an import stores hundreds of thousands of rows and SQLAlchemy's
+        per-row parameter handling would cost more than the database: SQLite gets one
+        ``executemany``, PostgreSQL one statement per chunk of arrays (``unnest``). Rows go
+        in hash order, so the hash index fills page by page.
+        """
+        ordered = sorted(rows)
+        if not ordered:
             return
-        dialect = self._conn.dialect.name
-        insert = (postgresql if dialect == "postgresql" else sqlite).insert
-        for chunk in _chunks(list(rows)):
-            present = set(
-                self._conn.execute(sa.select(table.c.hash).where(table.c.hash.in_(chunk))).scalars()
-            )
-            values = [{"hash": h, **rows[h]} for h in chunk if h not in present]
-            if values:
-                self._conn.execute(insert(table).on_conflict_do_nothing(), values)
+        names = ", ".join(columns)
+        if self._conn.dialect.name == "postgresql":
+            arrays = ", ".join(f"%b::{type_}[]" for type_ in columns.values())
+            sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"
+            sql += " ON CONFLICT DO NOTHING"
+            for start in range(0, len(ordered), _BULK):
+                chunk = ordered[start : start + _BULK]
+                self._conn.exec_driver_sql(sql, tuple(list(c) for c in zip(*chunk, strict=True)))
+        else:
+            marks = ", ".join("?" * len(columns))
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+            self._conn.exec_driver_sql(sql, ordered)
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:
