@@ -273,7 +273,7 @@ class _Writer:
 
     def load_many(self, digests: Iterable[str]) -> dict[str, Node]:
         wanted = set(digests)
-        missing = wanted - self.known.keys()
+        missing = [d for d in wanted if d not in self.known]
         if missing:
             self.known.update(self.store.get_nodes(missing))
         return {d: self.known[d] for d in wanted}
