@@ -144,6 +144,26 @@ def component(i: int, variant: str = "") -> Component:
     return Component("CustomObject", obj, {path: API + xml.encode()})
 
 
+def write_project(folder: Path, size: int) -> Path:
+    """An SFDX project on disk holding components 0..size-1 (``size`` a multiple of 10)."""
+    if size % 10:
+        raise SystemExit(f"sizes must be multiples of 10, not {size}")
+    folder.mkdir(parents=True)
+    (folder / "sfdx-project.json").write_text(
+        '{"packageDirectories": [{"path": "force-app", "default": true}],'
+        ' "sourceApiVersion": "61.0"}\n'
+    )
+    made: set[Path] = set()
+    for i in range(size):
+        for path, data in component(i).files.items():
+            target = folder / path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            target.write_bytes(data)
+    return folder
+
+
 def create_production(app: App, name: str, size: int) -> Org:
     """A production org holding components 0..size-1, as one imported version.
 

@@ -62,7 +62,7 @@ class JsonTrees:
 
 
 def _component(i: int) -> bytes:
-    return tree.component_node([tree.FileRef(f"C{i}.cls", hashlib.sha256(b"x").hexdigest(), 1)])
+    return tree.component_node({f"C{i}.cls": b"x"})[0]
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -34,7 +35,7 @@ class MemoryNodes:
 
 
 def _comp(label: str) -> str:
-    return tree.node_hash(tree.component_node([tree.FileRef(f"{label}.cls", label, 1)]))
+    return tree.node_hash(tree.component_node({f"{label}.cls": label.encode()})[0])
 
 
 def _org(n: int, *, type_: str = "ApexClass", salt: str = "") -> dict[ComponentKey, str]:
@@ -230,10 +231,11 @@ paths = st.text(min_size=1, max_size=40)
 
 
 @settings(max_examples=200, deadline=None)
-@given(files=st.lists(st.tuples(paths, st.integers(0, 10**12)), max_size=5))
+@given(files=st.dictionaries(paths, st.binary(max_size=30), max_size=5))
 def test_component_nodes_are_canonical_json(files) -> None:
-    refs = [tree.FileRef(path, _comp(path), size) for path, size in files]
+    node, contents = tree.component_node(files)
+    refs = [tree.FileRef(p, hashlib.sha256(d).hexdigest(), len(d)) for p, d in files.items()]
     expected = {"f": sorted([f.path, f.hash, f.size] for f in refs)}
-    node = tree.component_node(refs)
     assert node == json.dumps(expected, sort_keys=True, separators=(",", ":")).encode()
-    assert tree.component_files(node) == sorted(refs, key=lambda f: (f.path, f.hash, f.size))
+    assert tree.component_files(node) == sorted(refs, key=lambda f: f.path)
+    assert contents == {f.hash: files[f.path] for f in refs}

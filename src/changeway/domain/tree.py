@@ -44,11 +44,6 @@ def node_hash(node: Node) -> str:
     return hashlib.sha256(node).hexdigest()
 
 
-def content_hash(data: bytes) -> str:
-    """The address of a file's content."""
-    return hashlib.sha256(data).hexdigest()
-
-
 @dataclass(frozen=True)
 class FileRef:
     """A file of a component: its source-format path, content hash and size."""
@@ -61,15 +56,20 @@ class FileRef:
 _json_string = json.encoder.encode_basestring_ascii
 
 
-def component_node(files: Iterable[FileRef]) -> Node:
-    """A component's node: ``{"f":[[path,hash,size],...]}`` sorted, as compact ASCII JSON.
+def component_node(files: Mapping[str, bytes]) -> tuple[Node, dict[str, bytes]]:
+    """A component's node, from its files (path -> bytes), and their contents by hash.
 
-    Written by hand because this runs once per stored component; the bytes are exactly
-    ``json.dumps(..., sort_keys=True, separators=(",", ":"))``'s, so hashes stay stable.
+    The node is ``{"f":[[path,hash,size],...]}`` sorted by path, as compact ASCII JSON:
+    written by hand because this runs once per stored component, with exactly the bytes of
+    ``json.dumps(..., sort_keys=True, separators=(",", ":"))``, so hashes stay stable.
     """
-    rows = sorted((f.path, f.hash, f.size) for f in files)
-    body = ",".join(f"[{_json_string(p)},{_json_string(h)},{s}]" for p, h, s in rows)
-    return f'{{"f":[{body}]}}'.encode()
+    contents: dict[str, bytes] = {}
+    rows = []
+    for path, data in sorted(files.items()):
+        digest = hashlib.sha256(data).hexdigest()
+        contents[digest] = data
+        rows.append(f'[{_json_string(path)},"{digest}",{len(data)}]')
+    return f'{{"f":[{",".join(rows)}]}}'.encode(), contents
 
 
 def component_files(node: Node) -> list[FileRef]:
@@ -235,14 +235,16 @@ EMPTY_ROOT: Node = _encode_root({})
 EMPTY_ROOT_HASH = node_hash(EMPTY_ROOT)
 
 
-@lru_cache(maxsize=65536)
-def _position(name: str) -> int:
+def _position_of(name: str) -> int:
     """Where a name sits in its type's trie: sha256 of the name, ``BITS`` bits per level.
 
     Salesforce names are case-insensitive: every spelling of a name lands in one bucket,
     so a case-insensitive lookup walks a single path.
     """
     return int.from_bytes(hashlib.sha256(name.lower().encode()).digest(), "big")
+
+
+_position = lru_cache(maxsize=8192)(_position_of)  # for lookups, which come back to names
 
 
 def _slot(name: str, depth: int) -> int:
@@ -261,6 +263,18 @@ class _Writer:
         self.store = store
         self.known = dict(known or {})
         self.new: dict[str, Node] = {}
+        self._positions: dict[str, int] = {}
+
+    def split(self, entries: Mapping[str, V], depth: int) -> dict[int, dict[str, V]]:
+        """``entries`` grouped by their slot at ``depth`` (each name hashed once per change)."""
+        shift, positions = 256 - BITS * (depth + 1), self._positions
+        groups: dict[int, dict[str, V]] = {}
+        for name, value in entries.items():
+            position = positions.get(name)
+            if position is None:
+                position = positions[name] = _position_of(name)
+            groups.setdefault(position >> shift & (FANOUT - 1), {})[name] = value
+        return groups
 
     def put(self, node: Node) -> str:
         digest = node_hash(node)
@@ -285,11 +299,8 @@ def _build(writer: _Writer, entries: dict[str, str], depth: int) -> tuple[str, i
         return None
     if len(entries) <= LEAF_MAX or depth >= MAX_DEPTH:
         return writer.put(_encode_named(_LEAF, entries, None)), len(entries)
-    groups: dict[int, dict[str, str]] = {}
-    for name, comp in entries.items():
-        groups.setdefault(_slot(name, depth), {})[name] = comp
     children: dict[int, tuple[str, int]] = {}
-    for slot, group in groups.items():
+    for slot, group in writer.split(entries, depth).items():
         built = _build(writer, group, depth + 1)
         if built:
             children[slot] = built
@@ -325,10 +336,7 @@ def _apply(
                 entries[name] = comp
         return _build(writer, entries, depth)
     children = dict(_inner(node))
-    groups: dict[int, dict[str, str | None]] = {}
-    for name, comp in changes.items():
-        groups.setdefault(_slot(name, depth), {})[name] = comp
-    for slot, group in groups.items():
+    for slot, group in writer.split(changes, depth).items():
         current = children.get(slot)
         result = _apply(writer, current[0] if current else None, group, depth + 1)
         if result is None:

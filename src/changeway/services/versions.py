@@ -53,12 +53,8 @@ def store_components(uow: UnitOfWork, components: Iterable[Component]) -> dict[C
     nodes: dict[str, tree.Node] = {}
     hashes: dict[ComponentKey, str] = {}
     for component in components:
-        refs = []
-        for path, data in component.files.items():
-            digest = tree.content_hash(data)
-            blobs[digest] = data
-            refs.append(tree.FileRef(path, digest, len(data)))
-        node = tree.component_node(refs)
+        node, contents = tree.component_node(component.files)
+        blobs.update(contents)
         digest = tree.node_hash(node)
         nodes[digest] = node
         hashes[component.key] = digest

@@ -41,7 +41,6 @@ def _sqlite_immediate_transactions(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
