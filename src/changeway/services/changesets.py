@@ -246,7 +246,7 @@ def clone_change_set(
 def _freeze(uow: UnitOfWork, source: Org, cs: ChangeSet, limits: Limits, now: datetime) -> None:
     head = head_version(uow, source)
     upserts = [k for k, i in cs.items.items() if i.action is Action.UPSERT]
-    contents = {k: tree.lookup(uow.metadata, head.root, k) for k in upserts}
+    contents = tree.lookup_many(uow.metadata, head.root, upserts)
     gone = [str(k) for k, h in contents.items() if h is None]
     if gone:
         raise Refused(f"{source.name} no longer has " + ", ".join(gone) + "; remove them first")

@@ -37,7 +37,6 @@ def known_contents(
 def _add_current(
     uow: UnitOfWork, root: str, keys: set[ComponentKey], known: dict[ComponentKey, set[str]]
 ) -> None:
-    for key in keys:
-        digest = tree.lookup(uow.metadata, root, key)
+    for key, digest in tree.lookup_many(uow.metadata, root, keys).items():
         if digest:
             known[key].add(digest)

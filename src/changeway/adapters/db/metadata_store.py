@@ -62,7 +62,7 @@ class MetadataRepository:
                 missing.append(digest)
             else:
                 found[digest] = node
-        for chunk in _chunks(missing):
+        for chunk in _chunks(sorted(missing)):  # hash order: rows were stored in it
             for digest, data in self._select_nodes(chunk):
                 node = bytes(data)
                 _cache.add(digest, node)
@@ -92,7 +92,7 @@ class MetadataRepository:
         self._insert_new("blobs", {"hash": "text", "size": "bigint", "data": "bytea"}, rows)
 
     def get_blobs(self, hashes: Iterable[str]) -> dict[str, bytes]:
-        wanted = list(set(hashes))
+        wanted = sorted(set(hashes))  # hash order: rows were stored in it
         out: dict[str, bytes] = {}
         for chunk in _chunks(wanted):
             query = sa.select(t.blobs.c.hash, t.blobs.c.data).where(t.blobs.c.hash.in_(chunk))
