@@ -227,7 +227,7 @@ def test_names_with_nul_are_refused_and_nothing_is_written() -> None:
     assert store.nodes == before
 
 
-paths = st.text(min_size=1, max_size=40)
+paths = st.text(min_size=1, max_size=40) | st.text('a/.],["\\\u00e9', min_size=1, max_size=12)
 
 
 @settings(max_examples=200, deadline=None)

@@ -18,7 +18,7 @@ import struct
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from changeway.domain.components import ComponentKey
 
@@ -44,8 +44,7 @@ def node_hash(node: Node) -> str:
     return hashlib.sha256(node).hexdigest()
 
 
-@dataclass(frozen=True)
-class FileRef:
+class FileRef(NamedTuple):
     """A file of a component: its source-format path, content hash and size."""
 
     path: str
@@ -73,7 +72,17 @@ def component_node(files: Mapping[str, bytes]) -> tuple[Node, dict[str, bytes]]:
 
 
 def component_files(node: Node) -> list[FileRef]:
-    return [FileRef(path, digest, size) for path, digest, size in json.loads(node)["f"]]
+    """The files a component node lists (listings read one per component: no JSON parser
+    unless a path needed escaping, which the canonical form marks with a backslash)."""
+    text = node.decode("ascii")
+    if "\\" in text:
+        return [FileRef(*row) for row in json.loads(text)["f"]]
+    files = []
+    for row in text[len('{"f":[["') : -len("]]}")].split('],["') if text != '{"f":[]}' else ():
+        path, rest = row.rsplit('","', 1)
+        digest, size = rest.split('",', 1)
+        files.append(FileRef(path, digest, int(size)))
+    return files
 
 
 # Trie nodes. A root or a leaf: tag, entry count, byte length of the names, the names
