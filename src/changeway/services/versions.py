@@ -47,17 +47,24 @@ def head_version(uow: UnitOfWork, org: Org) -> OrgVersion:
     return version
 
 
+_STORE_BATCH = 5000  # components written per batch: bounds what a large import holds twice
+
+
 def store_components(uow: UnitOfWork, components: Iterable[Component]) -> dict[ComponentKey, str]:
     """Store file contents and component nodes (each once); return each key's node hash."""
+    hashes: dict[ComponentKey, str] = {}
     blobs: dict[str, bytes] = {}
     nodes: dict[str, tree.Node] = {}
-    hashes: dict[ComponentKey, str] = {}
     for component in components:
         node, contents = tree.component_node(component.files)
         blobs.update(contents)
         digest = tree.node_hash(node)
         nodes[digest] = node
         hashes[component.key] = digest
+        if len(nodes) >= _STORE_BATCH:
+            uow.metadata.put_blobs(blobs)
+            uow.metadata.put_nodes(nodes)
+            blobs, nodes = {}, {}
     uow.metadata.put_blobs(blobs)
     uow.metadata.put_nodes(nodes)
     return hashes
