@@ -15,6 +15,12 @@ def convert(
     out: Path = typer.Argument(..., help="new or empty output folder (a .zip file with --zip)"),
     to: str = typer.Option(..., "--to", help="target format: mdapi or source"),
     zip_: bool = typer.Option(False, "--zip", help="write the Metadata API output as a zip"),
+    manifest: Path | None = typer.Option(
+        None, "--manifest", help="convert only what this package.xml names"
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="fail on files of unknown types and files that are not metadata"
+    ),
     json_: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> None:
     """Convert metadata between source format and Metadata API format, like `sf project convert`."""
@@ -24,12 +30,11 @@ def convert(
 
     from changeway.services.conversion import convert as run
 
+    errors = Console(stderr=True, soft_wrap=True)
     try:
-        report = run(src, out, to=to, zip=zip_)
+        report = run(src, out, to=to, zip=zip_, manifest=manifest, strict=strict)
     except ChangewayError as error:
-        Console(stderr=True, soft_wrap=True).print(
-            f"[red]error:[/red] {escape(str(error))}", highlight=False
-        )
+        errors.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
         raise typer.Exit(1) from None
     if json_:
         data = {
@@ -38,6 +43,7 @@ def convert(
             "components": report.components,
             "files": len(report.files),
             "skipped": report.skipped,
+            "warnings": [str(w) for w in report.warnings],
         }
         typer.echo(json.dumps(data))
         return
@@ -46,6 +52,8 @@ def convert(
         f"Converted {report.components} components into {len(report.files)} files "
         f"({report.to}) at {report.out}"
     )
+    for warning in report.warnings:
+        errors.print(f"[yellow]warning:[/yellow] {escape(str(warning))}", highlight=False)
     for path in report.skipped:
         console.print(f"[yellow]not metadata, skipped:[/yellow] {escape(path)}", highlight=False)
 

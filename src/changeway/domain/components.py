@@ -7,8 +7,10 @@ example ``force-app/main/default/classes/Foo.cls``); contents are the exact byte
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
+from changeway.domain.errors import NotFound
 
 
 @dataclass(frozen=True, order=True)
@@ -45,3 +47,20 @@ class Component:
     @property
     def size(self) -> int:
         return sum(len(data) for data in self.files.values())
+
+
+def named_by_manifest(
+    keys: Iterable[ComponentKey], members: Iterable[tuple[str, str]]
+) -> set[ComponentKey]:
+    """The keys a manifest's (type, member) pairs name (``*`` names every member of a type).
+
+    Raises ``NotFound`` naming what the manifest names but ``keys`` lack (at most ten).
+    """
+    pairs = list(members)
+    wanted_types = {t for t, m in pairs if m == "*"}
+    wanted = {ComponentKey(t, m) for t, m in pairs if m != "*"}
+    present = set(keys)
+    missing = sorted(wanted - present)
+    if missing:
+        raise NotFound("no " + ", ".join(str(k) for k in missing[:10]))
+    return {k for k in present if k in wanted or k.type in wanted_types}

@@ -30,3 +30,23 @@ class InvalidMetadata(ChangewayError):
             where = f"{path}:{line}"
         super().__init__(f"{where}: {message}" if where else message)
         self.problem = message
+
+
+class MetadataProblems(InvalidMetadata):
+    """Every problem found in one metadata input, reported at once (not only the first)."""
+
+    def __init__(self, problems: list[InvalidMetadata]) -> None:
+        self.problems = problems
+        first = problems[0]
+        super().__init__(first.problem, path=first.path, line=first.line)
+        if len(problems) > 1:
+            lines = "\n".join(f"  {problem}" for problem in problems)
+            self.args = (f"{len(problems)} problems in the metadata:\n{lines}",)
+
+    @classmethod
+    def raise_if_any(cls, problems: list[InvalidMetadata]) -> None:
+        """Raise the single problem as it is, several together, nothing when there is none."""
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            raise cls(problems)

@@ -7,22 +7,41 @@ from pathlib import Path
 from typing import Any
 
 from changeway.adapters import formats
-from changeway.domain.errors import InvalidMetadata
+from changeway.domain.errors import InvalidMetadata, MetadataProblems
 
 
-def read_checked(path: Path) -> formats.MetadataSet:
+def _errors(problems: list[formats.Problem]) -> list[InvalidMetadata]:
+    return [InvalidMetadata(p.message, path=p.path or None, line=p.line) for p in problems]
+
+
+def strict_problems(incoming: formats.MetadataSet) -> list[InvalidMetadata]:
+    """What ``--strict`` refuses besides errors: every warning (files of unknown types, roots
+    naming a sibling type) and every file that belongs to no component."""
+    skipped = [
+        InvalidMetadata("belongs to no metadata component (--strict)", path=path)
+        for path in incoming.skipped
+    ]
+    return [*_errors(incoming.warnings), *skipped]
+
+
+def read_checked(path: Path, *, strict: bool = False) -> formats.MetadataSet:
     """Read the metadata at ``path`` and refuse it unless every component is well-formed.
 
     Reading alone does not parse every XML file of a source-format project; untrusted input
-    (SPEC section 9: broken XML, entities, non-UTF-8, invalid names) must be refused before
-    anything is written, naming the file.
+    (SPEC section 9: broken XML, entities, non-UTF-8, invalid names, type confusion) must be
+    refused before anything is written, naming the file. Every problem is reported at once;
+    warnings are kept in the result (``strict`` refuses them too).
     """
-    incoming = formats.read_metadata(path)
+    problems: list[InvalidMetadata] = []
+    incoming = formats.read_metadata(path, problems=problems)
     for component in incoming.components:
-        problems = formats.check_component(component)
-        if problems:
-            first = problems[0]
-            raise InvalidMetadata(first.message, path=first.path or None, line=first.line)
+        errors, warnings = formats.inspect_component(component)
+        problems.extend(_errors(errors))
+        incoming.warnings.extend(warnings)
+    problems.extend(_errors(formats.case_duplicates(incoming.components)))
+    if strict:
+        problems.extend(strict_problems(incoming))
+    MetadataProblems.raise_if_any(problems)
     return incoming
 
 

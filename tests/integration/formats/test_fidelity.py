@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,16 +16,20 @@ pytestmark = pytest.mark.oracle
 
 SOURCE_CORPORA = ("dreamhouse-lwc", "lwc-recipes", "apex-recipes", "ebikes-lwc", "EDA")
 SAMPLES = (
+    "UIBundleSnapshot",
     "bots",
     "customLabels-simple",
     "customObjects-and-children",
     "customTranslationProject",
+    "digitalExperienceBundle",
+    "forceignore",
     "nestedFolders",
     "sharingRules",
     "staticResource",
     "territory",
     "waveTemplateBundle",
     "workflow",
+    "xmlComments",
 )
 Oracle = Callable[[str, Path], Path]
 
@@ -110,3 +115,41 @@ def test_source_round_trip_is_byte_identical(
         for path, data in component.files.items():
             assert (tmp_path / path).read_bytes() == (project / path).read_bytes() == data
     assert "sfdx-project.json" in written
+
+
+def _project_copy(sample: Path, target: Path) -> Path:
+    """The sample's project without Salesforce's snapshots (its package folders only)."""
+    target.mkdir(parents=True)
+    shutil.copy(sample / "sfdx-project.json", target)
+    for package in _package_dirs(sample):
+        shutil.copytree(package, target / package.relative_to(sample))
+    return target
+
+
+@pytest.mark.parametrize(
+    "name", ["legacySuffixSupport", "digitalExperienceMobilePages", "mpdWithLabels"]
+)
+def test_sample_projects_convert_to_mdapi_like_salesforce(
+    name: str, corpus: Callable[[str], Path], oracle: Oracle, tmp_path: Path
+) -> None:
+    project = _project_copy(corpus("sdr-sample-projects") / name, tmp_path / "project")
+    expected = oracle("source-to-mdapi", project)
+    result = compare_trees(expected, _mdapi(project, tmp_path / "mdapi"))
+    print(f"{name} source->mdapi: {result.summary()}")
+    assert (result.missing, result.extra, result.differing) == ([], [], [])
+    assert parse_manifest(tmp_path / "mdapi/package.xml") == parse_manifest(
+        expected / "package.xml"
+    )
+
+
+@pytest.mark.parametrize("name", ["customLabels-multiple", "customLabels-merged"])
+def test_labels_of_several_files_merge_like_salesforce(
+    name: str, corpus: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """Salesforce's own snapshot (newer than the reference converter, which repeats a label
+    found in two files) is the reference: one file, each label once, first file first."""
+    sample = corpus("sdr-sample-projects") / name
+    expected = sample / "__snapshots__/verify-source-convert.expected/testOutput"
+    result = compare_trees(expected, _mdapi(sample / "originalSource", tmp_path))
+    print(f"{name}: {result.summary()}")
+    assert (result.missing, result.extra, result.differing) == ([], [], [])

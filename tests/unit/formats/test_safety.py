@@ -98,7 +98,7 @@ def test_zip_bomb_ratio_is_refused() -> None:
 def test_zip_total_size_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(limits, "MAX_TOTAL_BYTES", 1000)
     data = _zip_bytes({"a.txt": b"a" * 600, "b.txt": b"b" * 600})
-    with pytest.raises(InvalidMetadata, match="size limit"):
+    with pytest.raises(InvalidMetadata, match="expands beyond 1000 bytes in all"):
         _zip.unpack(data, "big.zip")
 
 

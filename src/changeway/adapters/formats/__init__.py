@@ -4,10 +4,14 @@ The rest of changeway sees only components (type, full name, source-format files
 """
 
 from changeway.adapters.formats.manifest import package_xml, parse_manifest
-from changeway.adapters.formats.model import MetadataSet
+from changeway.adapters.formats.model import MetadataSet, Problem
 from changeway.adapters.formats.reading import read_metadata
 from changeway.adapters.formats.registry import MetadataType, Registry, registry
-from changeway.adapters.formats.validation import Problem, check_component
+from changeway.adapters.formats.validation import (
+    case_duplicates,
+    check_component,
+    inspect_component,
+)
 from changeway.adapters.formats.writing import mdapi_files, write_mdapi, write_source
 
 __all__ = [
@@ -15,7 +19,9 @@ __all__ = [
     "MetadataType",
     "Problem",
     "Registry",
+    "case_duplicates",
     "check_component",
+    "inspect_component",
     "mdapi_files",
     "package_xml",
     "parse_manifest",

@@ -50,6 +50,7 @@ def _decomposed(raw: Mapping[str, Any], known: Mapping[str, Mapping[str, Any]]) 
         "suffix": raw["suffix"],
         "layout": "decomposed",
         "decomposition": raw["strategies"].get("decomposition", "folderPerType"),
+        "strict": bool(raw.get("strictDirectoryName", True)),
         "children": list(children),
     }
     return {name: parent, **children}

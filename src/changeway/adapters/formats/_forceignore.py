@@ -1,10 +1,16 @@
-"""``.forceignore`` matching with gitignore semantics, as Salesforce's tools apply it."""
+"""``.forceignore`` matching with gitignore semantics, as Salesforce's tools apply it.
+
+Like Salesforce's converter, the rules come from the nearest ``.forceignore`` above what is
+read (``ForceIgnore.find``), and patterns match paths relative to that file's folder.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from changeway.adapters.formats._files import read_regular_text
 
 # Salesforce always ignores these, before the project's own patterns.
 DEFAULT_PATTERNS = ("**/*.dup", "**/.*", "**/package2-descriptor.json", "**/package2-manifest.json")
@@ -59,12 +65,19 @@ def _translate(pattern: str) -> str:
     return "^" + prefix + "".join(out) + "$"
 
 
-class ForceIgnore:
-    """Decides whether a project-relative POSIX path is ignored."""
+PROJECT_FILE = "sfdx-project.json"
 
-    def __init__(self, text: str = "") -> None:
+
+class ForceIgnore:
+    """Decides whether a POSIX path, relative to the ``.forceignore``'s folder, is ignored."""
+
+    def __init__(self, text: str | None = "", root: Path | None = None) -> None:
+        self.root = root
+        """The folder of the ``.forceignore`` the rules come from (None: no file)."""
         self._rules: list[_Rule] = []
-        for raw in (*DEFAULT_PATTERNS, *text.splitlines()):
+        # Salesforce's converter applies its defaults only along with a .forceignore file.
+        lines = () if text is None else (*DEFAULT_PATTERNS, *text.splitlines())
+        for raw in lines:
             line = raw.rstrip()
             if not line or line.startswith("#"):
                 continue
@@ -79,10 +92,27 @@ class ForceIgnore:
                 self._rules.append(_Rule(re.compile(_translate(line)), negated, directory_only))
 
     @classmethod
-    def for_project(cls, root: Path) -> ForceIgnore:
-        """The rules of ``root/.forceignore`` (defaults only when it is absent)."""
-        path = root / ".forceignore"
-        return cls(path.read_text("utf-8", errors="replace") if path.is_file() else "")
+    def find(cls, seed: Path) -> ForceIgnore:
+        """The rules of the nearest ``.forceignore`` in ``seed`` or a folder above it, up to the
+        project root (the folder with ``sfdx-project.json``); outside a project, ``seed`` and
+        its parent. Nothing is ignored when there is none, as in Salesforce's converter."""
+        start = seed.resolve()
+        chain = [start, *start.parents]
+        project = next((i for i, d in enumerate(chain) if (d / PROJECT_FILE).is_file()), None)
+        for folder in chain[: (project + 1) if project is not None else 2]:
+            text = read_regular_text(folder / ".forceignore")
+            if text is not None:
+                return cls(text, folder)
+        return cls(None)
+
+    def relative(self, path: Path) -> str | None:
+        """``path`` relative to the rules' folder (None when it is not below it)."""
+        if self.root is None:
+            return None
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return None
 
     def _matches(self, path: str, is_dir: bool) -> bool:
         ignored = False

@@ -2,40 +2,24 @@
 
 from __future__ import annotations
 
-import mimetypes
 import posixpath
 
-from changeway.adapters.formats import _permset2, _safexml, _sdrxml, _zip
+from changeway.adapters.formats import _permset2, _resources, _safexml, _sdrxml, _zip
 from changeway.adapters.formats._presets import PERMISSION_SET_BETA2
-from changeway.adapters.formats._source import META
+from changeway.adapters.formats._source import (
+    META,
+    Grouped,
+    current_suffix,
+    generic_type,
+    unknown_type_warning,
+)
+from changeway.adapters.formats.limits import Budget, LimitExceeded
+from changeway.adapters.formats.model import Problem
 from changeway.adapters.formats.registry import MetadataType, Registry
 from changeway.domain.components import Component
 from changeway.domain.errors import InvalidMetadata
 
 DEFAULT_ROOT = "force-app/main/default"
-ARCHIVE_TYPES = {"application/zip", "application/x-zip-compressed", "application/jar"}
-# Extensions Salesforce's tool picks (from the mime-types database) where Python's table differs.
-_EXTENSIONS = {
-    "application/octet-stream": "bin",
-    "application/x-javascript": "js",
-    "application/javascript": "js",
-    "text/javascript": "js",
-    "text/plain": "txt",
-    "text/xml": "xml",
-    "application/xml": "xml",
-    "image/jpeg": "jpeg",
-    "image/x-png": "png",
-    "text/x-haml": "haml",
-    "application/x-zip-compressed": "zip",
-}
-
-
-def _extension(content_type: str) -> str:
-    known = _EXTENSIONS.get(content_type)
-    if known:
-        return known
-    guessed = mimetypes.guess_extension(content_type)
-    return guessed[1:] if guessed else "bin"
 
 
 class _Builder:
@@ -43,6 +27,7 @@ class _Builder:
 
     def __init__(self) -> None:
         self.files: dict[tuple[str, str], dict[str, bytes]] = {}
+        self.warnings: list[Problem] = []
 
     def add(self, type_name: str, name: str, path: str, data: bytes) -> None:
         self.files.setdefault((type_name, name), {})[f"{DEFAULT_ROOT}/{path}"] = data
@@ -90,30 +75,30 @@ def _decompose(reg: Registry, mdtype: MetadataType, path: str, data: bytes, out:
     out.add(mdtype.name, name, f"{folder}/{name}.{mdtype.suffix}{META}", xml.encode())
 
 
-def _static_resource(path: str, data: bytes, files: dict[str, bytes], out: _Builder) -> None:
+def _static_resource(
+    path: str, data: bytes, files: dict[str, bytes], out: _Builder, budget: Budget
+) -> None:
+    """A static resource keeps its content as it is: an archive is checked (and what it would
+    expand to charged to ``budget``) but never expanded here; ``write_source`` expands it."""
     name = posixpath.basename(path).rpartition(".")[0]
     meta_path = path + META
     meta = files.get(meta_path)
     if meta is None:
         raise InvalidMetadata("a static resource needs its .resource-meta.xml", path=path)
-    document = _parse(meta_path, meta)
-    resource = document.get("StaticResource")
-    content_type = resource.get("contentType") if isinstance(resource, dict) else None
-    if not isinstance(content_type, str):
-        raise InvalidMetadata("static resource metadata has no contentType", path=meta_path)
+    kind = _resources.content_type(meta_path, meta)
+    if kind in _resources.ARCHIVE_TYPES:
+        _zip.verify(data, path, budget)
     folder = posixpath.dirname(path)
-    if content_type in ARCHIVE_TYPES:
-        for member, content in _zip.unpack(data, path).items():
-            out.add("StaticResource", name, f"{folder}/{name}/{member}", content)
-    else:
-        out.add("StaticResource", name, f"{folder}/{name}.{_extension(content_type)}", data)
+    out.add("StaticResource", name, f"{folder}/{name}.{_resources.extension(kind)}", data)
 
 
 def _folder_type(reg: Registry, types: list[MetadataType]) -> MetadataType | None:
     return next((t for t in types if t.folder_of), None)
 
 
-def _place(reg: Registry, path: str, data: bytes, files: dict[str, bytes], out: _Builder) -> bool:
+def _place(
+    reg: Registry, path: str, data: bytes, files: dict[str, bytes], out: _Builder, budget: Budget
+) -> bool:
     """Add one Metadata API file to ``out``; False when it is not metadata."""
     parts = path.split("/")
     types = reg.by_directory.get(parts[0], [])
@@ -135,12 +120,17 @@ def _place(reg: Registry, path: str, data: bytes, files: dict[str, bytes], out: 
         for rel, content in _permset2.split(reg, main, name, body).items():
             out.add(main.name, name, f"{main.directory}/{name}/{rel}", content)
         return True
-    if main is not None and main.layout == "decomposed":
+    own_file = (
+        main is not None
+        and len(parts) == 2
+        and parts[1].endswith((f".{main.suffix}", f".{main.suffix}{META}"))
+    )
+    if main is not None and main.layout == "decomposed" and own_file:
         _decompose(reg, main, path, data, out)
         return True
-    if main is not None and main.layout == "static_resource":
+    if main is not None and main.layout == "static_resource" and own_file:
         if not path.endswith(META):
-            _static_resource(path, data, files, out)
+            _static_resource(path, data, files, out, budget)
         else:
             out.add("StaticResource", parts[1].split(".")[0], path, data)
         return True
@@ -151,7 +141,9 @@ def _place(reg: Registry, path: str, data: bytes, files: dict[str, bytes], out: 
         out.add(folder.name, name, "/".join([*parts[:-1], f"{stem}.{folder.suffix}{META}"]), data)
         return True
     base, _, suffix = stem.rpartition(".")
-    mdtype = next((t for t in types if t.suffix == suffix and t.layout != "child"), None)
+    mdtype = next(
+        (t for t in types if suffix in (t.suffix, t.legacy_suffix) and t.layout != "child"), None
+    )
     if mdtype is None and main is not None and main.name == "Document":
         mdtype = main
     if mdtype is None and main is not None and main.folder_type == main.name:
@@ -162,35 +154,45 @@ def _place(reg: Registry, path: str, data: bytes, files: dict[str, bytes], out: 
             )
             return True
     if mdtype is None:
-        return _generic(path, data, out)
+        return _generic(reg, path, data, out)
     name = "/".join([*parts[1:-1], base]) if mdtype.in_folder else base
+    name = mdtype.name if mdtype.fixed_name else name
     if mdtype.name == "Document" and parts[-1].endswith(META):
         target = "/".join([*parts[:-1], f"{base}.{mdtype.suffix}{META}"])
     elif mdtype.layout in {"content", "mixed"} or parts[-1].endswith(META):
         target = path
     else:
         target = path + META
-    out.add(mdtype.name, name, target, data)
+    out.add(mdtype.name, name, current_suffix(mdtype, target), data)
     return True
 
 
-def _generic(path: str, data: bytes, out: _Builder) -> bool:
+def _generic(reg: Registry, path: str, data: bytes, out: _Builder) -> bool:
     """Unknown types: an XML file's root element names its type; its path gains ``-meta.xml``."""
     if not data.lstrip().startswith(b"<"):
         return False
-    type_name = _safexml.root_name(data, path)
+    type_name = generic_type(reg, path, data)
     stem = posixpath.basename(path)
     out.add(type_name, stem.rpartition(".")[0] or stem, path + META, data)
+    out.warnings.append(unknown_type_warning(path, type_name))
     return True
 
 
-def from_mdapi(reg: Registry, files: dict[str, bytes]) -> tuple[list[Component], list[str]]:
-    """Source-format components of Metadata API ``files`` (manifests excluded) and skipped paths."""
+def from_mdapi(reg: Registry, files: dict[str, bytes], budget: Budget) -> Grouped:
+    """Source-format components of Metadata API ``files`` (manifests excluded), skipped paths,
+    every file that cannot be placed, and warnings."""
     out = _Builder()
-    skipped = []
+    result = Grouped()
     for path, data in files.items():
-        if not _place(reg, path, data, files, out):
-            skipped.append(path)
+        try:
+            placed = _place(reg, path, data, files, out, budget)
+        except LimitExceeded:
+            raise
+        except InvalidMetadata as error:
+            result.problems.append(error)
+            continue
+        if not placed:
+            result.skipped.append(path)
     labels = [(k, v) for k, v in out.files.items() if k[0] == "CustomLabels"]
     split = reg.types["CustomLabel"].layout == "label"
     for key, label_files in labels:
@@ -200,7 +202,10 @@ def from_mdapi(reg: Registry, files: dict[str, bytes]) -> tuple[list[Component],
                 _split_labels(path, data, out)
         else:
             out.files[key] = {p: _rebuild_labels(p, d) for p, d in label_files.items()}
-    return out.components(), sorted(skipped)
+    result.components = out.components()
+    result.skipped.sort()
+    result.warnings = out.warnings
+    return result
 
 
 def _split_labels(path: str, data: bytes, out: _Builder) -> None:

@@ -63,7 +63,12 @@ def permission_set_child(root: str, directory: str, unique_id: str) -> dict[str,
 
 def _permission_set(children: Iterable[tuple[str, str, str]]) -> Overrides:
     rows = {f"PermissionSet{row[0]}": permission_set_child(*row) for row in children}
-    parent = {"layout": "decomposed", "decomposition": "folderPerType", "children": list(rows)}
+    parent = {
+        "layout": "decomposed",
+        "decomposition": "folderPerType",
+        "strict": True,
+        "children": list(rows),
+    }
     return {"PermissionSet": parent, **rows}
 
 
@@ -90,6 +95,7 @@ def _permission_set_beta2() -> Overrides:
     parent = {
         "layout": "decomposed",
         "decomposition": "topLevel",
+        "strict": True,
         "transformer": PERMISSION_SET_BETA2,
         "children": list(rows),
     }
@@ -98,11 +104,15 @@ def _permission_set_beta2() -> Overrides:
 
 PRESETS: Mapping[str, Overrides] = {
     "decomposeWorkflowBeta": {
-        "Workflow": {"layout": "decomposed", "decomposition": "folderPerType"},
+        "Workflow": {"layout": "decomposed", "decomposition": "folderPerType", "strict": True},
         **_WORKFLOW_CHILDREN,
     },
     "decomposeSharingRulesBeta": {
-        "SharingRules": {"layout": "decomposed", "decomposition": "folderPerType"},
+        "SharingRules": {
+            "layout": "decomposed",
+            "decomposition": "folderPerType",
+            "strict": True,
+        },
         **_SHARING_CHILDREN,
     },
     "decomposePermissionSetBeta": _permission_set(_PERMISSION_SET_CHILDREN),

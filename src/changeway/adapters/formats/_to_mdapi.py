@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from changeway.adapters.formats import _permset2, _safexml, _sdrxml, _zip
 from changeway.adapters.formats._collation import collation_key
 from changeway.adapters.formats._presets import PERMISSION_SET_BETA2
-from changeway.adapters.formats._source import META
+from changeway.adapters.formats._source import META, current_suffix
 from changeway.adapters.formats.registry import MetadataType, Registry
 from changeway.domain.components import Component, ComponentKey
 
@@ -62,9 +62,9 @@ def _simple_files(reg: Registry, mdtype: MetadataType, component: Component) -> 
                 content = next(p for p in component.files if not p.endswith(META))
                 ext = posixpath.basename(content).rpartition(".")[2]
                 target = target[: -len(f".{mdtype.suffix}{META}")] + f".{ext}{META}"
-            elif not has_content and layout != "digital_experience":
+            elif not has_content and layout not in ("bundle", "digital_experience"):
                 target = _strip_meta(target)
-        out[target] = data
+        out[current_suffix(mdtype, target)] = data
     return out
 
 
@@ -125,12 +125,15 @@ class _Recomposer:
                 for path, data in child.files.items()
             ]
             if parent is not None:
+                own_file_seen = False
                 for path, data in parent.files.items():
                     own = self._own_child(mdtype, name, path)
-                    if own is None:
-                        body.update(_body(_parsed(path, data), type_name))
-                    else:
+                    if own is not None:
                         child_files.append((own, path, data))
+                    elif not own_file_seen:
+                        # Split over package directories: the first package's file counts.
+                        own_file_seen = True
+                        body.update(_body(_parsed(path, data), type_name))
             for child_type, path, data in child_files:
                 content = _body(_parsed(path, data), child_type.xml_root)
                 groups.setdefault(child_type.group, []).append(
@@ -202,8 +205,24 @@ def embedded_children(reg: Registry, component: Component) -> list[ComponentKey]
     return keys
 
 
+def _experience_children(reg: Registry, component: Component) -> list[ComponentKey]:
+    """The pieces of a digital experience (``site/NAME.sfdc_cms__view/home``), each a folder
+    ``CONTENT_TYPE/CONTENT_NAME`` of the bundle, listed by Salesforce beside the bundle."""
+    directory = reg.types[component.type].directory
+    found = set()
+    for path in component.files:
+        parts = path.split("/")
+        start = max(i for i, part in enumerate(parts[:-1]) if part == directory)
+        piece = parts[start + 3 : start + 5]
+        if len(piece) == 2 and len(parts) > start + 5:
+            found.add(ComponentKey("DigitalExperience", f"{component.name}.{'/'.join(piece)}"))
+    return sorted(found)
+
+
 def _manifest_key(reg: Registry, mdtype: MetadataType, name: str) -> ComponentKey:
     """Folders are listed under their content type; report and dashboard folders end with /."""
+    if mdtype.fixed_name:
+        return ComponentKey(mdtype.name, mdtype.name)
     if not mdtype.folder_of:
         return ComponentKey(mdtype.name, name)
     slash = "/" if mdtype.name in SLASHED_FOLDERS and not name.endswith("/") else ""
@@ -242,7 +261,9 @@ def to_mdapi(
             out.update(_static_resource(mdtype, component))
         else:
             out.update(_simple_files(reg, mdtype, component))
-        if mdtype.children:
+        if mdtype.layout == "digital_experience":
+            keys.extend(_experience_children(reg, component))
+        elif mdtype.children:
             keys.extend(embedded_children(reg, component))
         keys.append(_manifest_key(reg, mdtype, component.name))
     out.update(recomposer.files())

@@ -1,4 +1,10 @@
-"""Zip archives: deterministic writing and defensive reading (path escapes, bombs, caps)."""
+"""Zip archives: deterministic writing and defensive reading (path escapes, bombs, caps).
+
+Every member is checked before a byte is expanded: its path, its kind (no links), its declared
+size against the input's ``Budget``, its ratio, and the archive's ratio as a whole. Expansion
+then streams in chunks and holds members to their declared sizes, so an archive that lies is
+refused with bounded memory.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,17 @@ import io
 import posixpath
 import stat
 import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
 
 from changeway.adapters.formats import limits
 from changeway.domain.errors import InvalidMetadata
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
+_CHUNK = 1024 * 1024
+# What zipfile raises on damaged, encrypted or unsupported archives.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
 
 
 def pack(members: dict[str, bytes]) -> bytes:
@@ -34,38 +46,95 @@ def safe_member_name(name: str, where: str) -> str:
     return normal
 
 
-def unpack(data: bytes, where: str) -> dict[str, bytes]:
-    """Every file of the zip ``data`` (path -> bytes), refusing hostile archives."""
+def _open(data: bytes, where: str) -> zipfile.ZipFile:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (*_ZIP_ERRORS, ValueError, OSError):
         raise InvalidMetadata("not a valid zip archive", path=where) from None
+
+
+def _members(
+    archive: zipfile.ZipFile, where: str, budget: limits.Budget
+) -> list[tuple[zipfile.ZipInfo, str]]:
+    """The archive's files with their safe names, charged to ``budget`` before any expansion."""
     infos = archive.infolist()
     if len(infos) > limits.MAX_ZIP_MEMBERS:
         raise InvalidMetadata(f"zip has more than {limits.MAX_ZIP_MEMBERS} members", path=where)
-    total = 0
-    out: dict[str, bytes] = {}
+    members: list[tuple[zipfile.ZipInfo, str]] = []
+    seen: set[str] = set()
+    expanded = packed = 0
     for info in infos:
         name = safe_member_name(info.filename, where)
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
+        if stat.S_ISLNK(info.external_attr >> 16):
             raise InvalidMetadata(f"zip member {info.filename!r} is a symbolic link", path=where)
         if info.is_dir():
             continue
-        if info.file_size > limits.MAX_FILE_BYTES:
-            raise InvalidMetadata(f"zip member {info.filename!r} is too large", path=where)
+        if name in seen:
+            raise InvalidMetadata(f"zip holds {info.filename!r} twice", path=where)
+        seen.add(name)
         ratio_checked = info.file_size > limits.RATIO_FLOOR_BYTES
         if ratio_checked and info.file_size > limits.MAX_RATIO * max(info.compress_size, 1):
             raise InvalidMetadata(
                 f"zip member {info.filename!r} expands more than {limits.MAX_RATIO}:1 (zip bomb?)",
                 path=where,
             )
-        total += info.file_size
-        if total > limits.MAX_TOTAL_BYTES:
-            raise InvalidMetadata("zip expands beyond the size limit (zip bomb?)", path=where)
+        budget.charge(info.file_size, where, info.filename)
+        expanded += info.file_size
+        packed += info.compress_size
+        members.append((info, name))
+    if expanded > limits.RATIO_FLOOR_BYTES and expanded > limits.MAX_RATIO * max(packed, 1):
+        raise InvalidMetadata(
+            f"zip expands more than {limits.MAX_RATIO}:1 as a whole (zip bomb?)", path=where
+        )
+    return members
+
+
+def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> Iterator[bytes]:
+    """The member's bytes in chunks, refused as soon as it is longer than it declared."""
+    total = 0
+    try:
         with archive.open(info) as member:
-            content = member.read(info.file_size + 1)
-        if len(content) != info.file_size:
-            raise InvalidMetadata(f"zip member {info.filename!r} lies about its size", path=where)
-        out[name] = content
-    return out
+            while chunk := member.read(min(_CHUNK, info.file_size - total + 1)):
+                total += len(chunk)
+                if total > info.file_size:
+                    break
+                yield chunk
+    except _ZIP_ERRORS as error:
+        raise InvalidMetadata(
+            f"zip member {info.filename!r} is damaged ({error})", path=where
+        ) from None
+    if total != info.file_size:
+        raise InvalidMetadata(f"zip member {info.filename!r} lies about its size", path=where)
+
+
+def unpack(data: bytes, where: str, budget: limits.Budget | None = None) -> dict[str, bytes]:
+    """Every file of the zip ``data`` (path -> bytes), refusing hostile archives."""
+    budget = budget if budget is not None else limits.Budget()
+    with _open(data, where) as archive:
+        return {
+            name: b"".join(_chunks(archive, info, where))
+            for info, name in _members(archive, where, budget)
+        }
+
+
+def verify(data: bytes, where: str, budget: limits.Budget) -> None:
+    """Check an archive kept as it is (a static resource) by expanding it chunk by chunk,
+    keeping nothing: what it would expand to is charged to ``budget``."""
+    with _open(data, where) as archive:
+        for info, _ in _members(archive, where, budget):
+            for _chunk in _chunks(archive, info, where):
+                pass
+
+
+def extract(data: bytes, folder: Path, where: str, budget: limits.Budget) -> list[str]:
+    """Write the archive's files under ``folder``, streamed; the member paths written."""
+    written = []
+    with _open(data, where) as archive:
+        for info, name in _members(archive, where, budget):
+            target = folder.joinpath(*name.split("/"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("wb") as out:
+                for chunk in _chunks(archive, info, where):
+                    out.write(chunk)
+            written.append(name)
+    return written

@@ -1,18 +1,57 @@
-"""Size caps for untrusted metadata input (SPEC section 9), in one place to audit them."""
+"""Size caps for untrusted metadata input (SPEC section 9), in one place to audit them.
+
+The caps hold for the whole input: the files of a folder, the members of a zip and the members
+of the static-resource archives inside it count against one ``Budget``. Archives are opened
+at most two levels deep (an input zip, and the static resources it holds); an archive inside a
+static resource is one of its files, never opened.
+"""
 
 from __future__ import annotations
+
+from changeway.domain.errors import InvalidMetadata
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Largest single file read from a folder or expanded from a zip."""
 
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024
-"""Largest total expanded size of a zip (1 GiB): beyond it the archive is refused as a bomb."""
+"""Largest total size of one input with every archive in it expanded (1 GiB)."""
+
+MAX_FILES = 100_000
+"""Most files in one input, archive members included."""
 
 MAX_RATIO = 100
-"""Largest expansion ratio of one zip member; real metadata compresses far less than 100:1."""
+"""Largest expansion ratio of one zip member, and of one archive as a whole; real metadata
+compresses far less than 100:1."""
 
-MAX_ZIP_MEMBERS = 100_000
+MAX_ZIP_MEMBERS = MAX_FILES
 """Most members in one zip archive."""
 
 RATIO_FLOOR_BYTES = 1024 * 1024
-"""Members expanding to less than this are not ratio-checked (tiny files compress absurdly)."""
+"""Members (and archives) expanding to less than this are not ratio-checked: tiny files
+compress absurdly well."""
+
+
+class LimitExceeded(InvalidMetadata):
+    """The input is over a cap: reading stops at once (nothing more is looked at)."""
+
+
+class Budget:
+    """What one input may still hold: every file read or expanded is charged to it."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+        self.files = 0
+
+    def charge(self, size: int, where: str, member: str | None = None) -> None:
+        """Count one file of ``size`` bytes; refuse the input once it is over a cap."""
+        named = f"zip member {member!r} " if member else "file "
+        if size > MAX_FILE_BYTES:
+            raise LimitExceeded(f"{named}is larger than {MAX_FILE_BYTES} bytes", path=where)
+        self.bytes += size
+        self.files += 1
+        if self.bytes > MAX_TOTAL_BYTES:
+            raise LimitExceeded(
+                f"the input expands beyond {MAX_TOTAL_BYTES} bytes in all (zip bomb?)", path=where
+            )
+        if self.files > MAX_FILES:
+            raise LimitExceeded(f"the input holds more than {MAX_FILES} files", path=where)

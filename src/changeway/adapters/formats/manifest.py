@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from changeway.adapters.formats import _safexml
+from changeway.adapters.formats._files import read_file
+from changeway.adapters.formats.limits import Budget
 from changeway.domain.components import ComponentKey
 from changeway.domain.errors import InvalidMetadata
 
@@ -36,12 +38,18 @@ def package_xml(keys: Iterable[ComponentKey], api_version: str | None) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def parse_manifest(source: str | Path | bytes) -> list[tuple[str, str]]:
-    """(type, member) pairs of a manifest; members may be ``*``."""
+def parse_manifest(source: str | Path | bytes, where: str = "package.xml") -> list[tuple[str, str]]:
+    """(type, member) pairs of a manifest (a file, or its bytes named ``where``); members may
+    be ``*``. A missing file, a folder or a FIFO is a clear error, never a traceback."""
     if isinstance(source, bytes):
-        data, where = source, "package.xml"
+        data = source
     else:
-        data, where = Path(source).read_bytes(), str(source)
+        path, where = Path(source), str(source)
+        if path.is_dir():
+            raise InvalidMetadata("is a folder; give the package.xml file", path=where)
+        if not path.exists():
+            raise InvalidMetadata("no such manifest file", path=where)
+        data = read_file(path, where, Budget())
     root = _safexml.check(data, where)
     if not isinstance(root.tag, str) or root.tag.rsplit("}", 1)[-1] != "Package":
         raise InvalidMetadata("a manifest's root element must be Package", path=where)

@@ -5,18 +5,21 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from changeway.adapters.formats import _safexml, _zip, limits
+from changeway.adapters.formats._files import LINK, NOT_REGULAR, read_file, read_regular_text
 from changeway.adapters.formats._forceignore import ForceIgnore
 from changeway.adapters.formats._from_mdapi import DEFAULT_ROOT, from_mdapi
-from changeway.adapters.formats._source import group_components
+from changeway.adapters.formats._source import Grouped, group_components
 from changeway.adapters.formats.manifest import parse_manifest
 from changeway.adapters.formats.model import MetadataSet
-from changeway.adapters.formats.registry import registry
-from changeway.domain.components import ComponentKey
-from changeway.domain.errors import InvalidMetadata
+from changeway.adapters.formats.registry import Registry, registry
+from changeway.adapters.formats.validation import deletion_problem
+from changeway.domain.components import Component, ComponentKey
+from changeway.domain.errors import InvalidMetadata, MetadataProblems
 
 PROJECT_FILE = "sfdx-project.json"
 MANIFESTS = {
@@ -27,35 +30,52 @@ MANIFESTS = {
 }
 
 
-def _read_file(path: Path, shown: str) -> bytes:
-    size = path.stat().st_size
-    if size > limits.MAX_FILE_BYTES:
-        raise InvalidMetadata(f"file is larger than {limits.MAX_FILE_BYTES} bytes", path=shown)
-    return path.read_bytes()
-
-
-def _walk(root: Path, base: Path, ignore: ForceIgnore) -> dict[str, bytes]:
-    """Files under ``root`` keyed by POSIX path relative to ``base``, minus ignored ones."""
+def _walk(
+    root: Path, base: Path, ignore: ForceIgnore, budget: limits.Budget
+) -> tuple[dict[str, bytes], list[InvalidMetadata]]:
+    """Files under ``root`` keyed by POSIX path relative to ``base``, minus ignored ones, and the
+    entries refused (links, FIFOs...), every one of them."""
     files: dict[str, bytes] = {}
+    refused: list[InvalidMetadata] = []
+    prefix = ignore.relative(base)
+    shift = "" if not prefix or prefix == "." else prefix + "/"
     for folder, dirs, names in os.walk(root):
         rel = Path(folder).relative_to(base).as_posix()
         rel = "" if rel == "." else rel + "/"
-        dirs[:] = sorted(d for d in dirs if not ignore.ignores_dir(rel + d))
+        kept = []
+        for name in sorted(dirs):
+            if ignore.ignores_dir(shift + rel + name):
+                continue
+            if Path(folder, name).is_symlink():
+                refused.append(InvalidMetadata(LINK, path=rel + name))
+                continue
+            kept.append(name)
+        dirs[:] = kept
         for name in sorted(names):
             path = rel + name
-            if ignore.ignores_file(path):
+            if ignore.ignores_file(shift + path):
                 continue
-            full = Path(folder, name)
-            if full.is_symlink():
-                raise InvalidMetadata("symbolic links are not accepted", path=path)
-            files[path] = _read_file(full, path)
-    return files
+            try:
+                files[path] = read_file(Path(folder, name), path, budget)
+            except InvalidMetadata as error:
+                if error.problem not in (LINK, NOT_REGULAR):
+                    raise
+                refused.append(error)
+    return files, refused
 
 
-def _project_config(root: Path) -> dict[str, object]:
-    path = root / PROJECT_FILE
+@dataclass
+class _Input:
+    """One input being read: what it may still hold, and every problem found so far."""
+
+    budget: limits.Budget = field(default_factory=limits.Budget)
+    problems: list[InvalidMetadata] = field(default_factory=list)
+
+
+def _project_config(root: Path, inp: _Input) -> dict[str, object]:
+    data = read_file(root / PROJECT_FILE, PROJECT_FILE, inp.budget)
     try:
-        config = json.loads(path.read_text("utf-8"))
+        config = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InvalidMetadata(f"not valid JSON: {error}", path=PROJECT_FILE) from None
     if not isinstance(config, dict) or not isinstance(config.get("packageDirectories"), list):
@@ -101,11 +121,33 @@ def _customizations(config: dict[str, object]) -> dict[str, Any]:
     return raw
 
 
+def _merge(result: MetadataSet, part: MetadataSet) -> None:
+    result.components.extend(part.components)
+    result.skipped.extend(part.skipped)
+    result.warnings.extend(part.warnings)
+    result.destructive_pre.extend(part.destructive_pre)
+    result.destructive_post.extend(part.destructive_post)
+
+
+def _read_source(folder: Path, base: Path, reg: Registry, result: MetadataSet, inp: _Input) -> None:
+    """Add the components of the source-format package folder ``folder`` to ``result``."""
+    files, refused = _walk(folder, base, ForceIgnore.find(folder), inp.budget)
+    inp.problems.extend(refused)
+    package = folder.relative_to(base).as_posix()
+    _add(result, group_components(reg, package, files), inp)
+
+
+def _add(result: MetadataSet, grouped: Grouped, inp: _Input) -> None:
+    result.components.extend(grouped.components)
+    result.skipped.extend(grouped.skipped)
+    result.warnings.extend(grouped.warnings)
+    inp.problems.extend(grouped.problems)
+
+
 def _read_project(
-    root: Path, options: list[str] | None, customizations: dict[str, Any] | None
+    root: Path, options: list[str] | None, customizations: dict[str, Any] | None, inp: _Input
 ) -> MetadataSet:
-    config = _project_config(root)
-    ignore = ForceIgnore.for_project(root)
+    config = _project_config(root, inp)
     options = _options(config) if options is None else options
     custom = _customizations(config) if customizations is None else customizations
     reg = registry(options, custom)
@@ -120,54 +162,70 @@ def _read_project(
         if (root / package / "package.xml").is_file():
             # A package directory in Metadata API format (older projects): read it as such
             # rather than dropping every file that is not in source format.
-            part = read_metadata(
-                root / package, source_behavior_options=options, registry_customizations=custom
-            )
-            result.components.extend(part.components)
-            result.skipped.extend(part.skipped)
-            result.destructive_pre.extend(part.destructive_pre)
-            result.destructive_post.extend(part.destructive_post)
+            _merge(result, _read_mdapi_folder(root / package, options, custom, inp))
             continue
-        files = _walk(root / package, root, ignore)
-        components, skipped = group_components(reg, package, files)
-        result.components.extend(components)
-        result.skipped.extend(skipped)
-    return _finish(result)
+        _read_source(root / package, root, reg, result, inp)
+    result.components = _join_packages(reg, result.components, inp)
+    return result
 
 
-def _read_package_dir(folder: Path, options: list[str], custom: dict[str, Any]) -> MetadataSet:
-    ignore = ForceIgnore.for_project(
-        folder if (folder / ".forceignore").is_file() else folder.parent
-    )
-    files = _walk(folder, folder.parent, ignore)
-    components, skipped = group_components(registry(options, custom), folder.name, files)
+def _join_packages(reg: Registry, components: list[Component], inp: _Input) -> list[Component]:
+    """One component per key across package directories.
+
+    An object (or translation, bot) split over several package directories is one component,
+    its files in package order: Salesforce keeps the first package's own file of the parent
+    and merges the children of all. Labels files are one component anyway. Any other
+    component found in two package directories is an error.
+    """
+    joined: dict[ComponentKey, Component] = {}
+    for component in components:
+        first = joined.get(component.key)
+        if first is None:
+            joined[component.key] = component
+            continue
+        mdtype = reg.get(component.type)
+        if mdtype is not None and (mdtype.layout == "decomposed" or mdtype.fixed_name):
+            files = {**first.files, **component.files}
+            joined[component.key] = Component(first.type, first.name, files)
+            continue
+        inp.problems.append(
+            InvalidMetadata(
+                f"{component.key} is also in {next(iter(first.files), '?')}: a component may"
+                " be in one package directory only",
+                path=next(iter(component.files), None),
+            )
+        )
+    return list(joined.values())
+
+
+def _read_package_dir(
+    folder: Path, options: list[str], custom: dict[str, Any], inp: _Input
+) -> MetadataSet:
     result = MetadataSet(
-        components,
         package_directories=[folder.name],
-        skipped=skipped,
         source_behavior_options=options,
         registry_customizations=custom,
     )
+    _read_source(folder, folder.parent, registry(options, custom), result, inp)
     result.api_version = _nearest_api_version(folder)
-    return _finish(result)
+    return result
 
 
 def _nearest_api_version(folder: Path) -> str | None:
     """``sourceApiVersion`` of the closest ``sfdx-project.json`` above a package folder."""
     for parent in folder.resolve().parents:
-        if (parent / PROJECT_FILE).is_file():
+        text = read_regular_text(parent / PROJECT_FILE)
+        if text is not None:
             try:
-                version = json.loads((parent / PROJECT_FILE).read_text("utf-8")).get(
-                    "sourceApiVersion"
-                )
-            except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+                version = json.loads(text).get("sourceApiVersion")
+            except (json.JSONDecodeError, AttributeError):
                 return None
             return version if isinstance(version, str) else None
     return None
 
 
 def _read_mdapi(
-    files: dict[str, bytes], where: str, options: list[str], custom: dict[str, Any]
+    files: dict[str, bytes], where: str, options: list[str], custom: dict[str, Any], inp: _Input
 ) -> MetadataSet:
     manifests = {name: files.pop(name) for name in list(files) if name in MANIFESTS}
     result = MetadataSet(
@@ -182,11 +240,23 @@ def _read_mdapi(
         result.api_version = (version[0].text or "").strip() or None if version else None
     for name, kind in MANIFESTS.items():
         if kind and name in manifests:
-            pairs = parse_manifest(manifests[name])
             target = result.destructive_pre if kind == "pre" else result.destructive_post
-            target.extend(ComponentKey(t, m) for t, m in pairs)
-    result.components, result.skipped = from_mdapi(registry(options, custom), files)
-    return _finish(result)
+            for pair in parse_manifest(manifests[name], name):
+                key = ComponentKey(*pair)
+                problem = deletion_problem(key)
+                if problem:
+                    inp.problems.append(InvalidMetadata(problem, path=f"{where}/{name}"))
+                target.append(key)
+    _add(result, from_mdapi(registry(options, custom), files, inp.budget), inp)
+    return result
+
+
+def _read_mdapi_folder(
+    folder: Path, options: list[str], custom: dict[str, Any], inp: _Input
+) -> MetadataSet:
+    files, refused = _walk(folder, folder, ForceIgnore.find(folder), inp.budget)
+    inp.problems.extend(refused)
+    return _read_mdapi(files, folder.name, options, custom, inp)
 
 
 def _mdapi_root(files: dict[str, bytes], where: str) -> dict[str, bytes]:
@@ -198,9 +268,27 @@ def _mdapi_root(files: dict[str, bytes], where: str) -> dict[str, bytes]:
     return {p[len(prefix) :]: d for p, d in files.items() if p.startswith(prefix)}
 
 
-def _finish(result: MetadataSet) -> MetadataSet:
-    result.components.sort(key=lambda c: c.key)
-    return result
+def _read(
+    source: Path, given: list[str] | None, custom_given: dict[str, Any] | None, inp: _Input
+) -> MetadataSet:
+    options, custom = given or [], custom_given or {}
+    if source.is_file():
+        if source.suffix.lower() != ".zip":
+            raise InvalidMetadata(
+                "expected a folder or a .zip of Metadata API files", path=source.name
+            )
+        data = read_file(source, source.name, limits.Budget())
+        files = _zip.unpack(data, source.name, inp.budget)
+        return _read_mdapi(_mdapi_root(files, source.name), source.name, options, custom, inp)
+    if source.exists() and not source.is_dir():
+        raise InvalidMetadata(NOT_REGULAR, path=str(source))
+    if not source.is_dir():
+        raise InvalidMetadata("no such file or folder", path=str(source))
+    if (source / PROJECT_FILE).is_file():
+        return _read_project(source, given, custom_given, inp)
+    if (source / "package.xml").is_file():
+        return _read_mdapi_folder(source, options, custom, inp)
+    return _read_package_dir(source, options, custom, inp)
 
 
 def read_metadata(
@@ -208,30 +296,23 @@ def read_metadata(
     *,
     source_behavior_options: Iterable[str] | None = None,
     registry_customizations: Mapping[str, Any] | None = None,
+    problems: list[InvalidMetadata] | None = None,
 ) -> MetadataSet:
     """Read an SFDX project, a package directory, an mdapi folder or an mdapi ``.zip``.
 
     ``source_behavior_options`` (Salesforce's opt-in decompositions) and
     ``registry_customizations`` default to the project's own for an SFDX project and to none
-    otherwise; Metadata API input is decomposed by them.
+    otherwise; Metadata API input is decomposed by them. Files that cannot be read or placed
+    are reported together (``MetadataProblems``), or added to ``problems`` when the caller
+    collects them with its own; caps hold for the whole input (``limits``).
     """
-    source = Path(path)
     given = None if source_behavior_options is None else sorted(set(source_behavior_options))
-    options = given or []
-    custom_given = None if registry_customizations is None else dict(registry_customizations)
-    custom = custom_given or {}
-    if source.is_file():
-        if source.suffix.lower() != ".zip":
-            raise InvalidMetadata(
-                "expected a folder or a .zip of Metadata API files", path=source.name
-            )
-        files = _zip.unpack(_read_file(source, source.name), source.name)
-        return _read_mdapi(_mdapi_root(files, source.name), source.name, options, custom)
-    if not source.is_dir():
-        raise InvalidMetadata("no such file or folder", path=str(path))
-    if (source / PROJECT_FILE).is_file():
-        return _read_project(source, given, custom_given)
-    if (source / "package.xml").is_file():
-        files = _walk(source, source, ForceIgnore())
-        return _read_mdapi(files, source.name, options, custom)
-    return _read_package_dir(source, options, custom)
+    custom = None if registry_customizations is None else dict(registry_customizations)
+    inp = _Input()
+    result = _read(Path(path), given, custom, inp)
+    if problems is None:
+        MetadataProblems.raise_if_any(inp.problems)
+    else:
+        problems.extend(inp.problems)
+    result.components.sort(key=lambda c: c.key)
+    return result

@@ -1,5 +1,8 @@
 """The metadata type registry: Salesforce type facts loaded from ``types.json``.
 
+``types.json`` is generated from Salesforce's own registry (``_sdr_registry``,
+``scripts/generate-types``) and covers every type Salesforce's converter knows.
+
 Each type has a layout that says how its files are arranged in source format:
 ``xml`` (one ``-meta.xml`` file), ``content`` (a content file and its ``-meta.xml``),
 ``bundle`` (a folder, e.g. LWC), ``mixed`` and ``experience`` (a ``-meta.xml`` with a content
@@ -11,10 +14,11 @@ decomposed or composite parent) and ``digital_experience``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from changeway.adapters.formats._customizations import customization_overrides
 from changeway.adapters.formats._presets import overrides
@@ -46,11 +50,25 @@ class MetadataType:
     """A child whose files belong to its parent component (no component of its own)."""
     transformer: str | None = None
     """A conversion of its own (an opt-in decomposition that is more than a child layout)."""
+    strict: bool = False
+    """Files of this type are recognised by their type folder first (Salesforce's strict
+    directory types: bundles, objects, static resources, sites...)."""
+    alias_for: str | None = None
+    meta_file: str | None = None
+    """The file holding a bundle's metadata when it is not a ``-meta.xml`` (``schema.json``)."""
+    fixed_name: bool = False
+    """Every file of the type is the one component named after the type (``CustomLabels``:
+    Salesforce merges all labels files into ``CustomLabels.labels``)."""
 
     @property
     def xml_root(self) -> str:
         """The root element of this type's files (its name unless the registry says otherwise)."""
         return self.root or self.name
+
+    def root_for(self, full_name: str) -> str:
+        """The root element a file of component ``full_name`` must have (settings files are
+        rooted in their own name: ``Account`` holds ``<AccountSettings>``)."""
+        return self.xml_root.replace("{name}", full_name.rpartition("/")[2])
 
     @property
     def group(self) -> str:
@@ -61,9 +79,26 @@ class MetadataType:
 class Registry:
     """Lookups by type name, file suffix and directory name."""
 
-    def __init__(self, types: dict[str, MetadataType]) -> None:
+    def __init__(
+        self,
+        types: dict[str, MetadataType],
+        suffixes: Mapping[str, str] | None = None,
+        strict: Sequence[str] = (),
+        changed: Sequence[str] = (),
+    ) -> None:
         self.types = types
-        self.by_suffix: dict[str, MetadataType] = {}
+        # Salesforce's suffix table decides between types sharing a suffix; types an option or
+        # a project customization changed take their suffix over.
+        self.by_suffix: dict[str, MetadataType] = {
+            suffix: types[name] for suffix, name in (suffixes or {}).items() if name in types
+        }
+        for name in changed:
+            item = types.get(name)
+            if item is not None and item.suffix and item.layout != "child":
+                self.by_suffix[item.suffix] = item
+        order = [*strict, *(name for name in changed if name not in strict)]
+        self.strict = [types[name] for name in order if name in types and types[name].strict]
+        """Types found by their folder first, in Salesforce's order (option types last)."""
         self.by_directory: dict[str, list[MetadataType]] = {}
         self.folder_dirs: dict[str, MetadataType] = {}
         for item in types.values():
@@ -99,9 +134,12 @@ class Registry:
 
 
 @cache
+def _shipped() -> dict[str, Any]:
+    return dict(json.loads(resources.files(__package__).joinpath("types.json").read_text("utf-8")))
+
+
 def _raw_types() -> dict[str, dict[str, object]]:
-    raw = json.loads(resources.files(__package__).joinpath("types.json").read_text("utf-8"))
-    return dict(raw["types"])
+    return dict(_shipped()["types"])
 
 
 @cache
@@ -114,7 +152,8 @@ def _registry(options: frozenset[str], customizations: str) -> Registry:
         facts = {**_raw_types().get(name, {}), **changes.get(name, {})}
         facts["children"] = tuple(facts.get("children", ()))
         types[name] = MetadataType(name=name, **facts)
-    return Registry(types)
+    shipped = _shipped()
+    return Registry(types, shipped["suffixes"], shipped["strict_directories"], list(changes))
 
 
 def registry(

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from changeway.adapters.formats import _zip
+from changeway.adapters.formats._resources import packed_archive
 from changeway.adapters.formats._to_mdapi import to_mdapi
+from changeway.adapters.formats.limits import Budget
 from changeway.adapters.formats.manifest import package_xml
 from changeway.adapters.formats.reading import PROJECT_FILE
 from changeway.adapters.formats.registry import registry
@@ -41,11 +43,21 @@ def write_source(
     source_behavior_options: Iterable[str] = (),
     registry_customizations: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """Write each file at its source path; add an ``sfdx-project.json`` when none is given."""
+    """Write each file at its source path; add an ``sfdx-project.json`` when none is given.
+
+    A static resource held as one archive is expanded into its folder, as Salesforce's
+    converter lays it out, streamed to disk (``_resources``).
+    """
     out = Path(out_dir)
     files: dict[str, bytes] = {}
+    archives: list[tuple[str, bytes]] = []
     for component in components:
-        files.update(component.files)
+        archive = packed_archive(component)
+        if archive is None:
+            files.update(component.files)
+            continue
+        archives.append(archive)
+        files.update((p, d) for p, d in component.files.items() if p != archive[0])
     if PROJECT_FILE not in files:
         roots = sorted({path.split("/", 1)[0] for path in files if "/" in path}) or ["force-app"]
         config: dict[str, object] = {
@@ -61,7 +73,12 @@ def write_source(
             config["registryCustomizations"] = dict(registry_customizations)
         files[PROJECT_FILE] = (json.dumps(config, indent=2) + "\n").encode()
     _write_files(out, files)
-    return sorted(files)
+    written = list(files)
+    budget = Budget()
+    for path, data in archives:
+        folder = path.rpartition(".")[0]
+        written += [f"{folder}/{m}" for m in _zip.extract(data, _target(out, folder), path, budget)]
+    return sorted(written)
 
 
 DEFAULT_API_VERSION = "62.0"

@@ -1,0 +1,49 @@
+"""Reading files of untrusted input safely: regular files only, never a link or a FIFO."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from changeway.adapters.formats import limits
+from changeway.domain.errors import InvalidMetadata
+
+LINK = "symbolic links are not accepted (neither to files nor to folders): copy what it points to"
+NOT_REGULAR = "not a regular file (a FIFO, socket or device): only files and folders are read"
+
+
+def read_file(path: Path, shown: str, budget: limits.Budget) -> bytes:
+    """The bytes of a regular file, charged to ``budget``.
+
+    Links, FIFOs, sockets and devices are refused without being opened (a FIFO would block
+    forever); the file is opened without following links and checked again once open.
+    """
+    try:
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            raise InvalidMetadata(LINK, path=shown)
+        if not stat.S_ISREG(mode):
+            raise InvalidMetadata(NOT_REGULAR, path=shown)
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        raise InvalidMetadata(f"cannot read the file: {error.strerror}", path=shown) from None
+    with os.fdopen(handle, "rb") as file:
+        size = os.fstat(file.fileno())
+        if not stat.S_ISREG(size.st_mode):
+            raise InvalidMetadata(NOT_REGULAR, path=shown)
+        budget.charge(size.st_size, shown)
+        data = file.read(size.st_size + 1)
+    if len(data) > size.st_size:
+        raise InvalidMetadata("file grew while it was read", path=shown)
+    return data
+
+
+def read_regular_text(path: Path) -> str | None:
+    """The text of a regular file (never a FIFO or device, which would block), or None."""
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return None
+        return path.read_text("utf-8", errors="replace")
+    except OSError:
+        return None
