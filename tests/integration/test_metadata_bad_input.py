@@ -8,6 +8,7 @@ written (same head version, same history, no new org, no files).
 
 from __future__ import annotations
 
+import os
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 
 from changeway.adapters.formats import limits
 from tests.cli_results import Invoke, data, fails, ok
+from tests.zips import zeros_zip, zip_bytes
 
 CLASSES = "force-app/main/default/classes"
 PROJECT = b'{"packageDirectories": [{"path": "force-app", "default": true}]}'
@@ -128,6 +130,25 @@ BAD_SOURCE: dict[str, tuple[dict[str, bytes], list[str]]] = {
         klass("Bad:Name"),
         [f"{CLASSES}/Bad:Name.cls", "invalid full name 'Bad:Name' for ApexClass"],
     ),
+    "type confusion": (
+        {"force-app/main/default/widgets/Good.weird-meta.xml": META},
+        [
+            "force-app/main/default/widgets/Good.weird-meta.xml",
+            "root element ApexClass names a known type",
+        ],
+    ),
+    "names differing only by case": (
+        klass("good"),
+        [f"{CLASSES}/good.cls", "'good' differs from 'Good' only by case"],
+    ),
+    "Latin-1 Apex": (
+        {**klass("Latin1"), f"{CLASSES}/Latin1.cls": "// caf\xe9\n".encode("latin-1")},
+        [f"{CLASSES}/Latin1.cls:1", "not valid UTF-8"],
+    ),
+    "NUL in Apex": (
+        {**klass("Nul"), f"{CLASSES}/Nul.cls": b"public class Nul {}\n\0"},
+        [f"{CLASSES}/Nul.cls:2", "contains a NUL byte"],
+    ),
 }
 
 
@@ -179,9 +200,64 @@ def _zip_bomb(path: Path) -> Path:
     )
 
 
+ZIP_RESOURCE = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<StaticResource xmlns="http://soap.sforce.com/2006/04/metadata">\n'
+    b"    <cacheControl>Private</cacheControl>\n"
+    b"    <contentType>application/zip</contentType>\n"
+    b"</StaticResource>\n"
+)
+
+
+def _nested_bomb(path: Path) -> Path:
+    """Six static resources of 1.1 MB, each expanding to 1 GiB."""
+    bomb = zeros_zip(1024, 1 << 20)
+    members = {"package.xml": PACKAGE}
+    for index in range(6):
+        members[f"staticresources/lib{index}.resource"] = bomb
+        members[f"staticresources/lib{index}.resource-meta.xml"] = ZIP_RESOURCE
+    return zipped(path, members)
+
+
+def _long_name(path: Path) -> Path:
+    name = "A" * 300
+    return zipped(
+        path,
+        {
+            "package.xml": PACKAGE,
+            f"classes/{name}.cls": b"public class A { }\n",
+            f"classes/{name}.cls-meta.xml": META,
+        },
+    )
+
+
+def _deleting(type_name: str, member: str) -> Callable[[Path], Path]:
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<Package xmlns="http://soap.sforce.com/2006/04/metadata">\n'
+        f"    <types><members>{member}</members><name>{type_name}</name></types>\n"
+        "    <version>62.0</version>\n</Package>\n"
+    ).encode()
+
+    def build(path: Path) -> Path:
+        return zipped(path, {"package.xml": PACKAGE, "destructiveChanges.xml": manifest})
+
+    return build
+
+
 BAD_ZIPS: dict[str, tuple[Callable[[Path], Path], list[str]]] = {
-    "zip member escaping": (_zip_slip, ["slip.zip", "'../x' escapes the archive folder"]),
-    "zip bomb": (_zip_bomb, ["bomb.zip", "'staticresources/Big.resource'", "zip bomb"]),
+    "zip member escaping": (_zip_slip, ["bad.zip", "'../x' escapes the archive folder"]),
+    "zip bomb": (_zip_bomb, ["bad.zip", "'staticresources/Big.resource'", "zip bomb"]),
+    "nested zip bombs": (_nested_bomb, ["staticresources/lib0.resource", "zip bomb"]),
+    "300-character name": (_long_name, ["300 characters long, Salesforce allows at most 255"]),
+    "deleting a path": (
+        _deleting("ApexClass", "../../etc/passwd"),
+        ["bad.zip/destructiveChanges.xml", "invalid full name '../../etc/passwd'"],
+    ),
+    "deleting an unknown type": (
+        _deleting("NoSuchType", "Thing"),
+        ["cannot delete NoSuchType:Thing: NoSuchType is not a metadata type"],
+    ),
 }
 
 
@@ -190,8 +266,7 @@ def test_hostile_zip_is_refused_naming_the_archive_and_the_org_is_unchanged(
     dev: Invoke, tmp_path: Path, case: str
 ) -> None:
     build, needles = BAD_ZIPS[case]
-    name = "slip.zip" if "escaping" in case else "bomb.zip"
-    archive = build(tmp_path / name)
+    archive = build(tmp_path / "bad.zip")
     before = org_state(dev, "Dev")
     fails(dev("metadata", "import", "Dev", str(archive)), *needles)
     assert org_state(dev, "Dev") == before
@@ -199,12 +274,12 @@ def test_hostile_zip_is_refused_naming_the_archive_and_the_org_is_unchanged(
     assert not (tmp_path.parent / "x").exists()
 
 
-@pytest.mark.parametrize("case", ["zip member escaping", "zip bomb"])
+@pytest.mark.parametrize("case", ["zip member escaping", "zip bomb", "nested zip bombs"])
 def test_org_create_from_a_hostile_zip_creates_no_org(
     cw: Invoke, tmp_path: Path, case: str
 ) -> None:
     build, needles = BAD_ZIPS[case]
-    archive = build(tmp_path / ("slip.zip" if "escaping" in case else "bomb.zip"))
+    archive = build(tmp_path / "bad.zip")
     ok(cw("org", "create", "Other"))
     before = (data(cw("org", "list", "--json")), data(cw("audit", "--json")))
     fails(cw("org", "create", "Bad", "--from", str(archive)), *needles)
@@ -243,3 +318,64 @@ def test_export_into_a_non_empty_folder_is_refused_and_writes_nothing(
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     assert (out / "keep.txt").read_bytes() == b"mine\n"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".changeway-export")]
+
+
+@pytest.mark.parametrize("kind", ["FIFO", "link to a file", "link to a folder"])
+def test_special_files_in_a_project_are_refused_without_hanging(
+    dev: Invoke, tmp_path: Path, kind: str
+) -> None:
+    bad = project(tmp_path / "bad", {})
+    entry = bad / CLASSES / "Special.cls"
+    if kind == "FIFO":
+        os.mkfifo(entry)
+    elif kind == "link to a file":
+        entry.symlink_to(bad / CLASSES / "Good.cls")
+    else:
+        entry.symlink_to(tmp_path)
+    before = org_state(dev, "Dev")
+    needle = "not a regular file" if kind == "FIFO" else "symbolic links are not accepted"
+    fails(dev("metadata", "import", "Dev", str(bad)), f"{CLASSES}/Special.cls", needle)
+    assert org_state(dev, "Dev") == before
+
+
+def test_every_problem_of_an_import_is_reported_at_once(dev: Invoke, tmp_path: Path) -> None:
+    files = {**BAD_SOURCE["malformed XML"][0], **BAD_SOURCE["type confusion"][0]}
+    before = org_state(dev, "Dev")
+    fails(
+        dev("metadata", "import", "Dev", str(project(tmp_path / "bad", files))),
+        "2 problems in the metadata:",
+        *BAD_SOURCE["malformed XML"][1],
+        *BAD_SOURCE["type confusion"][1],
+    )
+    assert org_state(dev, "Dev") == before
+
+
+def test_what_import_accepts_exports_in_both_formats(dev: Invoke, tmp_path: Path) -> None:
+    longest = "A" * (255 - len(".cls-meta.xml"))
+    ok(dev("metadata", "import", "Dev", str(project(tmp_path / "p", klass(longest)))))
+    ok(dev("metadata", "export", "Dev", str(tmp_path / "src"), "--format", "source"))
+    ok(dev("metadata", "export", "Dev", str(tmp_path / "md"), "--format", "mdapi"))
+    assert (tmp_path / "src" / CLASSES / f"{longest}.cls-meta.xml").is_file()
+    assert (tmp_path / "md/classes" / f"{longest}.cls-meta.xml").is_file()
+
+
+def test_a_zipped_static_resource_is_stored_as_its_archive(dev: Invoke, tmp_path: Path) -> None:
+    library = zip_bytes({"lib/app.js": b"var app = 1;\n"})
+    archive = zipped(
+        tmp_path / "in.zip",
+        {
+            "package.xml": PACKAGE,
+            "staticresources/lib.resource": library,
+            "staticresources/lib.resource-meta.xml": ZIP_RESOURCE,
+        },
+    )
+    ok(dev("metadata", "import", "Dev", str(archive)))
+    [entry] = data(dev("metadata", "list", "Dev", "--type", "StaticResource", "--json"))
+    paths = sorted(f["path"] for f in entry["files"])
+    assert paths == [
+        "force-app/main/default/staticresources/lib.resource-meta.xml",
+        "force-app/main/default/staticresources/lib.zip",
+    ]
+    ok(dev("metadata", "export", "Dev", str(tmp_path / "src"), "--format", "source"))
+    expanded = tmp_path / "src/force-app/main/default/staticresources/lib/lib/app.js"
+    assert expanded.read_bytes() == b"var app = 1;\n"
