@@ -379,3 +379,24 @@ def test_a_zipped_static_resource_is_stored_as_its_archive(dev: Invoke, tmp_path
     ok(dev("metadata", "export", "Dev", str(tmp_path / "src"), "--format", "source"))
     expanded = tmp_path / "src/force-app/main/default/staticresources/lib/lib/app.js"
     assert expanded.read_bytes() == b"var app = 1;\n"
+
+
+@pytest.mark.parametrize("manifest", ["missing.xml", "folder"])
+def test_export_with_a_missing_or_folder_manifest_is_one_clear_line(
+    dev: Invoke, tmp_path: Path, manifest: str
+) -> None:
+    (tmp_path / "folder").mkdir()
+    result = dev(
+        "metadata",
+        "export",
+        "Dev",
+        str(tmp_path / "out"),
+        "--format",
+        "mdapi",
+        "--manifest",
+        str(tmp_path / manifest),
+    )
+    message = fails(result, manifest)
+    assert "no such manifest file" in message or "is a folder" in message
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()

@@ -28,7 +28,7 @@ def read_checked(path: Path, *, strict: bool = False) -> formats.MetadataSet:
     """Read the metadata at ``path`` and refuse it unless every component is well-formed.
 
     Reading alone does not parse every XML file of a source-format project; untrusted input
-    (SPEC section 9: broken XML, entities, non-UTF-8, invalid names, type confusion) must be
+    (broken XML, entities, non-UTF-8, invalid names, type confusion) must be
     refused before anything is written, naming the file. Every problem is reported at once;
     warnings are kept in the result (``strict`` refuses them too).
     """

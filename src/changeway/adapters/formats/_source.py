@@ -77,10 +77,13 @@ def _ends_with_suffix(mdtype: MetadataType, file_name: str) -> bool:
 
 def _strict_type(reg: Registry, parts: list[str]) -> MetadataType | None:
     """The strict type whose folder holds the file and that the file can belong to."""
+    folders = set(parts[:-1]) & reg.strict_by_directory.keys()
+    if not folders:
+        return None
+    candidates = [t for folder in folders for t in reg.strict_by_directory[folder]]
+    candidates.sort(key=reg.strict.index)
     file_name = parts[-1]
-    for mdtype in reg.strict:
-        if mdtype.directory not in parts[:-1]:
-            continue
+    for mdtype in candidates:
         if mdtype.in_folder and len(parts) > 1 and parts[-2] == mdtype.directory:
             continue  # a folder of foldered types (documents/FOLDER-meta.xml)
         if (
@@ -98,8 +101,8 @@ def _folder_file_type(reg: Registry, parts: list[str]) -> MetadataType | None:
     if not parts[-1].endswith(META) or "." in stem or len(parts) < 2:
         return None
     found = None
-    for mdtype in reg.types.values():
-        if mdtype.folder_of and mdtype.directory in parts[:-1] and not mdtype.alias_for:
+    for mdtype in reg.folder_types:
+        if mdtype.directory in parts[:-1]:
             found = mdtype
     return found
 
@@ -137,10 +140,8 @@ def _nested_name(parts: list[str], directory: str, base: str) -> str | None:
 def _folder_shaped(mdtype: MetadataType, parts: list[str]) -> tuple[str, str] | None:
     """Bundles, static resources, documents, experiences: named after their content root."""
     start = _last_index(parts, mdtype.directory)
-    depth = 3 if mdtype.in_folder else 2
+    depth = 3 if mdtype.in_folder or mdtype.layout == "bundle" else 2
     if start < 0 or len(parts) - start < depth:
-        return None
-    if mdtype.layout == "bundle" and len(parts) - start < 3:
         return None
     if mdtype.in_folder:
         if parts[-1].endswith(META) and "." not in parts[-1][: -len(META)]:
@@ -149,13 +150,8 @@ def _folder_shaped(mdtype: MetadataType, parts: list[str]) -> tuple[str, str] | 
     return (mdtype.name, parts[start + 1].split(".")[0])
 
 
-def _decomposed(
-    reg: Registry, mdtype: MetadataType, parts: list[str]
-) -> tuple[str, str] | str | None:
-    """An object (or bot, translation) folder: the parent's own file, or one of its children.
-
-    Returns a message instead when the file is a child of another parent's kind.
-    """
+def _decomposed(reg: Registry, mdtype: MetadataType, parts: list[str]) -> tuple[str, str] | None:
+    """An object (or bot, translation) folder: the parent's own file, or one of its children."""
     start = _last_index(parts, mdtype.directory)
     if start < 0 or len(parts) - start < 3:
         return None

@@ -208,14 +208,15 @@ def embedded_children(reg: Registry, component: Component) -> list[ComponentKey]
 def _experience_children(reg: Registry, component: Component) -> list[ComponentKey]:
     """The pieces of a digital experience (``site/NAME.sfdc_cms__view/home``), each a folder
     ``CONTENT_TYPE/CONTENT_NAME`` of the bundle, listed by Salesforce beside the bundle."""
-    directory = reg.types[component.type].directory
+    bundle = reg.types[component.type]
+    [piece_type] = bundle.children
     found = set()
     for path in component.files:
         parts = path.split("/")
-        start = max(i for i, part in enumerate(parts[:-1]) if part == directory)
+        start = max(i for i, part in enumerate(parts[:-1]) if part == bundle.directory)
         piece = parts[start + 3 : start + 5]
         if len(piece) == 2 and len(parts) > start + 5:
-            found.add(ComponentKey("DigitalExperience", f"{component.name}.{'/'.join(piece)}"))
+            found.add(ComponentKey(piece_type, f"{component.name}.{'/'.join(piece)}"))
     return sorted(found)
 
 

@@ -1,4 +1,4 @@
-"""Size caps for untrusted metadata input (SPEC section 9), in one place to audit them.
+"""Size caps for untrusted metadata input, in one place to audit them.
 
 The caps hold for the whole input: the files of a folder, the members of a zip and the members
 of the static-resource archives inside it count against one ``Budget``. Archives are opened

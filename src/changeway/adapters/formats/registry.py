@@ -99,8 +99,12 @@ class Registry:
         order = [*strict, *(name for name in changed if name not in strict)]
         self.strict = [types[name] for name in order if name in types and types[name].strict]
         """Types found by their folder first, in Salesforce's order (option types last)."""
+        self.strict_by_directory: dict[str, list[MetadataType]] = {}
+        for item in self.strict:
+            self.strict_by_directory.setdefault(item.directory, []).append(item)
+        self.folder_types = [t for t in types.values() if t.folder_of and not t.alias_for]
+        """Report, dashboard, document and email folders (their own file is ``NAME-meta.xml``)."""
         self.by_directory: dict[str, list[MetadataType]] = {}
-        self.folder_dirs: dict[str, MetadataType] = {}
         for item in types.values():
             self.by_directory.setdefault(item.directory, []).append(item)
             if item.suffix and item.layout != "child":
@@ -108,10 +112,6 @@ class Registry:
         for item in types.values():
             if item.suffix and item.layout == "child":
                 self.by_suffix.setdefault(item.suffix, item)
-            if item.layout in {"bundle", "mixed", "static_resource", "experience", "decomposed"}:
-                self.folder_dirs[item.directory] = item
-            if item.layout == "digital_experience":
-                self.folder_dirs[item.directory] = item
 
     def get(self, name: str) -> MetadataType | None:
         """The type called ``name``, or None for a type the registry does not know."""
