@@ -28,13 +28,27 @@ from changeway.domain import tree
 from changeway.domain.components import Component, ComponentKey
 from changeway.domain.jobs import Job
 from changeway.domain.orgs import Org, OrgKind
+from changeway.domain.permissions import Actor, Entrypoint
+from changeway.domain.users import User
 from changeway.domain.versions import VersionKind
 from changeway.services import jobs, orgs, sandboxes, versions
 from changeway.services.lookup import resolve_org
+from changeway.services.users import actor_of
 
 # The PostgreSQL server and database the benchmarks use, like the tests (CHANGEWAY_TEST_PG).
 PG_URL = os.environ.get("CHANGEWAY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ACTOR = "bench"
+
+
+def admin(app: App) -> Actor:
+    """The benchmark's administrator (created in the store on first use)."""
+    with app.uow() as uow:
+        user = uow.users.named(ACTOR) or uow.users.add(User(0, ACTOR, True, app.clock.now()))
+        actor = actor_of(uow, user, Entrypoint.CLI)
+        uow.commit()
+    return actor
+
+
 BATCH = 5_000
 ROOT = "force-app/main/default"
 API = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -74,7 +88,7 @@ def store(backend: str) -> Iterator[App]:
         else:
             settings = Settings.load(data_dir=data_dir)
         settings = Settings(settings.data_dir, settings.database_url, test_runner=None)
-        app = bootstrap(settings, schema=schema)
+        app = bootstrap(settings, schema=schema, upgrade=True)
         try:
             yield app
         finally:
@@ -171,8 +185,7 @@ def create_production(app: App, name: str, size: int) -> Org:
     """
     if size % 10:
         raise SystemExit(f"sizes must be multiples of 10, not {size}")
-    with app.uow() as uow:
-        orgs.create_production(uow, clock=app.clock, actor=ACTOR, name=name)
+    orgs.create_production(app, actor=admin(app), name=name)
     with app.uow() as uow:
         org = resolve_org(uow, name)
         head = versions.head_version(uow, org)
@@ -236,10 +249,9 @@ def run_job(app: App, job_id: int) -> Job:
 
 def create_sandbox(app: App, name: str, source: str) -> Org:
     """Create a developer sandbox of ``source`` and run its copy job."""
-    with app.uow() as uow:
-        sandbox, job = sandboxes.create_sandbox(
-            uow, clock=app.clock, actor=ACTOR, name=name, kind=OrgKind.DEVELOPER, source=source
-        )
+    sandbox, job = sandboxes.create_sandbox(
+        app, actor=admin(app), name=name, kind=OrgKind.DEVELOPER, source=source
+    )
     run_job(app, job.id)
     return sandbox
 

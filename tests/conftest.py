@@ -48,7 +48,7 @@ def clock() -> FixedClock:
 def app(backend: str, tmp_path: Path, clock: FixedClock) -> Iterator[App]:
     """A migrated, empty store on ``backend``, wired with the fixed clock."""
     with stores.store(backend, tmp_path) as (settings, schema):
-        application = bootstrap(settings, clock=clock, schema=schema)
+        application = bootstrap(settings, clock=clock, schema=schema, upgrade=True)
         try:
             yield application
         finally:

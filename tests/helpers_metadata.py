@@ -16,10 +16,9 @@ from changeway.domain.jobs import Job
 from changeway.domain.orgs import Org
 from changeway.domain.versions import OrgVersion, VersionKind
 from changeway.services import changesets, deployments, inbound, versions
-from changeway.services.audit import list_audit
 from changeway.services.jobs import JobHandler, run_next
 from changeway.services.lookup import resolve_org
-from tests.helpers import ACTOR, WORKER, allow, make_production, make_sandbox
+from tests.helpers import ACTOR, WORKER, allow, make_production, make_sandbox, trail, user
 
 CLASSES = "force-app/main/default/classes"
 META = (
@@ -136,24 +135,19 @@ def family(app: App) -> Family:
 
 
 def create(app: App, org: str, name: str, description: str = "") -> None:
-    with app.uow() as uow:
-        changesets.create_change_set(
-            uow, clock=app.clock, actor=ACTOR, org=org, name=name, description=description
-        )
+    changesets.create_change_set(app, actor=user(app), org=org, name=name, description=description)
 
 
 def add(app: App, org: str, name: str, *components: str, **options: Any) -> None:
-    with app.uow() as uow:
-        changesets.add_components(
-            uow, clock=app.clock, actor=ACTOR, org=org, name=name, components=components, **options
-        )
+    changesets.add_components(
+        app, actor=user(app), org=org, name=name, components=components, **options
+    )
 
 
 def upload(app: App, org: str, name: str, target: str, **options: Any) -> InboundChangeSet:
-    with app.uow() as uow:
-        return changesets.upload_change_set(
-            uow, clock=app.clock, actor=ACTOR, org=org, name=name, target=target, **options
-        )
+    return changesets.upload_change_set(
+        app, actor=user(app), org=org, name=name, target=target, **options
+    )
 
 
 def change_set(
@@ -166,8 +160,8 @@ def change_set(
 
 
 def inbound_list(app: App, org: str) -> list[InboundChangeSet]:
-    with app.uow() as uow:
-        return inbound.list_inbound(uow, org=org)
+    page = inbound.list_inbound(app, actor=user(app), org=org, limit=1000)
+    return [i.change_set for i in page.items]
 
 
 def request(
@@ -181,19 +175,17 @@ def request(
     allow_overwrite: bool = False,
     reason: str | None = None,
 ) -> Deployment:
-    with app.uow() as uow:
-        return deployments.request_deployment(
-            uow,
-            clock=app.clock,
-            actor=ACTOR,
-            org=org,
-            ref=ref,
-            check_only=check_only,
-            test_level=test_level,
-            tests=tests,
-            allow_overwrite=allow_overwrite,
-            reason=reason,
-        )
+    return deployments.request_deployment(
+        app,
+        actor=user(app),
+        org=org,
+        ref=ref,
+        check_only=check_only,
+        test_level=test_level,
+        tests=tests,
+        allow_overwrite=allow_overwrite,
+        reason=reason,
+    )
 
 
 def run(
@@ -224,8 +216,7 @@ def deploy(
 
 
 def get(app: App, deployment_id: int) -> Deployment:
-    with app.uow() as uow:
-        return deployments.get_deployment(uow, deployment_id=deployment_id)
+    return deployments.show_deployment(app, actor=user(app), deployment_id=deployment_id)
 
 
 def outcomes(d: Deployment) -> dict[str, str]:
@@ -234,5 +225,4 @@ def outcomes(d: Deployment) -> dict[str, str]:
 
 
 def audit_actions(app: App, org: str | None = None) -> list[Any]:
-    with app.uow() as uow:
-        return list_audit(uow, org=org)
+    return trail(app, org)

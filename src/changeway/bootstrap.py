@@ -7,10 +7,17 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from changeway.adapters.db.engine import create_engine, migrate
+from changeway.adapters.db.engine import (
+    create_engine,
+    head_revision,
+    migrate,
+    require_current,
+    schema_revision,
+)
 from changeway.adapters.db.unit_of_work import SqlUnitOfWork
 from changeway.adapters.runners.command import CommandTestRunner
 from changeway.config import Settings
+from changeway.domain.changesets import Limits
 from changeway.domain.clock import Clock, SystemClock
 from changeway.services import deployments, sandboxes
 from changeway.services.jobs import JobHandler
@@ -19,16 +26,20 @@ from changeway.services.ports import UnitOfWork
 
 @dataclass
 class App:
-    """Everything an entrypoint needs to call services."""
+    """Everything an entrypoint needs to call services (it is the services' ``Context``)."""
 
     settings: Settings
     engine: sa.Engine
     clock: Clock
     handlers: Mapping[str, JobHandler] = field(default_factory=dict)
 
-    def uow(self) -> UnitOfWork:
-        """A new unit of work (one transaction)."""
-        return SqlUnitOfWork(self.engine)
+    def uow(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work (one transaction); ``read_only`` never waits for writers."""
+        return SqlUnitOfWork(self.engine, read_only=read_only)
+
+    @property
+    def change_set_limits(self) -> Limits:
+        return self.settings.change_set_limits
 
     def close(self) -> None:
         self.engine.dispose()
@@ -44,15 +55,45 @@ def job_handlers(settings: Settings) -> dict[str, JobHandler]:
     }
 
 
-def bootstrap(settings: Settings, *, clock: Clock | None = None, schema: str | None = None) -> App:
-    """Open (and migrate) the store that ``settings`` name and wire the services to it."""
+def bootstrap(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    schema: str | None = None,
+    upgrade: bool = False,
+) -> App:
+    """Open the store that ``settings`` name and wire the services to it.
+
+    With ``upgrade`` an outdated schema is migrated (the embedded CLI on its own SQLite
+    file); otherwise it is refused with the command to run (``changeway db upgrade``).
+    """
     if settings.database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database_url, schema=schema)
-    migrate(engine)
+    try:
+        if upgrade:
+            migrate(engine)
+        else:
+            require_current(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return App(
         settings=settings,
         engine=engine,
         clock=clock or SystemClock(),
         handlers=job_handlers(settings),
     )
+
+
+def upgrade_store(settings: Settings, *, schema: str | None = None) -> tuple[str | None, str]:
+    """Migrate the store to this changeway's schema; the revisions before and after."""
+    if settings.database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database_url, schema=schema)
+    try:
+        before = schema_revision(engine)
+        migrate(engine)
+        return before, head_revision()
+    finally:
+        engine.dispose()

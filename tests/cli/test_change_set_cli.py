@@ -27,7 +27,9 @@ def store(tmp_path: Path) -> Path:
     """A SQLite store holding the reference family; Dev changed A and added C."""
     data_dir = tmp_path / "data"
     seeded = bootstrap(
-        Settings.load(data_dir=data_dir), clock=FixedClock(datetime.fromisoformat(T0))
+        Settings.load(data_dir=data_dir),
+        clock=FixedClock(datetime.fromisoformat(T0)),
+        upgrade=True,
     )
     try:
         family(seeded)
@@ -45,8 +47,8 @@ def cw(store: Path) -> Invoke:
     def invoke(*args: str) -> Result:
         return runner.invoke(
             app,
-            ["--data-dir", str(store), "--as", "alice", *args],
-            env={"CHANGEWAY_NOW": T0, "COLUMNS": "200"},
+            ["--data-dir", str(store), *args],
+            env={"CHANGEWAY_NOW": T0, "COLUMNS": "200", "LOGNAME": "alice"},
         )
 
     return invoke
@@ -61,9 +63,10 @@ def data(result: Result) -> Any:
     return json.loads(ok(result).stdout)
 
 
-def fails(result: Result, message: str) -> None:
+def fails(result: Result, *messages: str) -> None:
     assert result.exit_code == 1, (result.stdout, result.stderr, result.exception)
-    assert message in " ".join(result.stderr.split()), result.stderr
+    for message in messages:
+        assert message in " ".join(result.stderr.split()), result.stderr
 
 
 def names(cs: dict[str, Any]) -> list[str]:
@@ -134,7 +137,9 @@ def test_changeset_upload_over_the_operators_file_limit_fails(store: Path) -> No
     runner = CliRunner()
 
     def run(*args: str) -> Result:
-        return runner.invoke(app, ["--data-dir", str(store), *args], env={"CHANGEWAY_NOW": T0})
+        return runner.invoke(
+            app, ["--data-dir", str(store), *args], env={"CHANGEWAY_NOW": T0, "LOGNAME": "alice"}
+        )
 
     ok(run("changeset", "create", "Dev", "Big"))
     ok(run("changeset", "add", "Dev", "Big", "ApexClass:A"))
@@ -195,7 +200,8 @@ def test_inbound_deploy_with_allow_overwrite_needs_a_reason(cw: Invoke) -> None:
     uploaded(cw, "ApexClass:B")
     fails(
         cw("inbound", "deploy", "Test", "CS1", "--allow-overwrite"),
-        "--allow-overwrite needs --reason",
+        "overwriting conflicts needs a reason (it is recorded)",
+        "hint: --allow-overwrite --reason TEXT",
     )
     assert data(cw("deployment", "list", "Test", "--json")) == []
 

@@ -22,14 +22,15 @@ Invoke = Callable[..., Result]
 
 @pytest.fixture
 def cw(tmp_path: Path) -> Invoke:
-    """``cw("org", "list", now=..., actor=...)`` runs changeway on a store in ``tmp_path``."""
+    """``cw("org", "list", now=..., actor=...)`` runs changeway on a store in ``tmp_path`` as
+    the OS user ``actor`` (the first one becomes the store's administrator)."""
     runner = CliRunner()
 
     def invoke(*args: str, actor: str = "alice", now: str = T0) -> Result:
         return runner.invoke(
             app,
-            ["--data-dir", str(tmp_path / "data"), "--as", actor, *args],
-            env={"CHANGEWAY_NOW": now, "COLUMNS": "200"},
+            ["--data-dir", str(tmp_path / "data"), *args],
+            env={"CHANGEWAY_NOW": now, "COLUMNS": "200", "LOGNAME": actor},
         )
 
     return invoke
@@ -431,14 +432,16 @@ def test_demo_twice_fails_without_changing_anything(demo: Invoke) -> None:
 
 def test_audit_json_records_who_did_what_where_and_when(cw: Invoke) -> None:
     ok(cw("org", "create", "Prod", actor="root"))
+    for name in ("bob", "carol"):
+        ok(cw("user", "create", name, "--admin", actor="root"))
     ok(cw("sandbox", "create", "Dev", "--from", "Prod", "--type", "developer", actor="bob"))
     ok(cw("connection", "allow", "Prod", "--from", "Dev", actor="carol", now="2026-01-05T10:00:00"))
-    events = data(cw("audit", "--json"))
-    assert [(e["actor"], e["action"], e["org"]) for e in events] == [
-        ("root", "org.created", "Prod"),
-        ("bob", "sandbox.create_requested", "Dev"),
-        ("bob", "sandbox.copied", "Dev"),
-        ("carol", "connection.inbound_allowed", "Prod"),
+    events = [e for e in data(cw("audit", "--json", actor="root")) if e["action"] != "user.created"]
+    assert [(e["actor"], e["action"], e["org"], e["entrypoint"]) for e in events] == [
+        ("root", "org.created", "Prod", "cli"),
+        ("bob", "sandbox.create_requested", "Dev", "cli"),
+        ("bob", "sandbox.copied", "Dev", "cli"),
+        ("carol", "connection.inbound_allowed", "Prod", "cli"),
     ]
     assert events[-1]["details"]["source"] == "Dev"
     assert events[0]["at"] == T0 and events[-1]["at"] == "2026-01-05T10:00:00+00:00"
@@ -469,12 +472,15 @@ def test_audit_table_lists_the_events(family: Invoke) -> None:
 
 def test_installed_changeway_demo_runs_end_to_end(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("changeway")
-    env = {**os.environ, "CHANGEWAY_DATA_DIR": str(tmp_path / "store"), "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "CHANGEWAY_DATA_DIR": str(tmp_path / "store"),
+        "NO_COLOR": "1",
+        "LOGNAME": "ops",
+    }
     env.pop("CHANGEWAY_NOW", None)
     env.pop("CHANGEWAY_DATABASE_URL", None)
-    demo = subprocess.run(
-        [str(exe), "--as", "ops", "demo"], env=env, capture_output=True, text=True, timeout=120
-    )
+    demo = subprocess.run([str(exe), "demo"], env=env, capture_output=True, text=True, timeout=120)
     assert demo.returncode == 0, demo.stderr
     assert "Test -> Prod" in demo.stdout
     assert f"store: sqlite:///{tmp_path / 'store' / 'changeway.db'}\n" in demo.stdout

@@ -35,8 +35,13 @@ def cw(tmp_path: Path) -> Invoke:
     def invoke(*args: str, actor: str = "alice", now: str = T0) -> Result:
         return runner.invoke(
             app,
-            ["--data-dir", str(tmp_path / "data"), "--as", actor, *args],
-            env={"CHANGEWAY_NOW": now, "COLUMNS": "200", "CHANGEWAY_TEST_RUNNER": ""},
+            ["--data-dir", str(tmp_path / "data"), *args],
+            env={
+                "CHANGEWAY_NOW": now,
+                "COLUMNS": "200",
+                "CHANGEWAY_TEST_RUNNER": "",
+                "LOGNAME": actor,
+            },
         )
 
     return invoke
@@ -102,6 +107,17 @@ def test_show_prints_each_file_and_refuses_an_unknown_component(dev: Invoke) -> 
 
 def test_history_shows_who_why_and_when(dev: Invoke, tmp_path: Path) -> None:
     src = project(tmp_path / "v2", {"A": "class A {\n  // two\n}\n"})
+    ok(dev("user", "create", "bob"))
+    ok(
+        dev(
+            "user",
+            "grant",
+            "bob",
+            "Dev",
+            "view_setup",
+            "Modify Metadata Through Metadata API Functions",
+        )
+    )
     ok(dev("metadata", "import", "Dev", str(src), actor="bob", now="2026-01-06T10:30:00+00:00"))
     rows = data(dev("metadata", "history", "Dev", "--json"))
     assert [(r["number"], r["author"], r["reason"]) for r in rows][1:] == [

@@ -16,15 +16,16 @@ from tests.cli_results import Invoke
 
 @pytest.fixture
 def cw(app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    """``cw("org", "list", actor=...)`` runs the CLI against the test's store (either backend)."""
+    """``cw("org", "list", actor=...)`` runs the CLI against the test's store (either backend)
+    as the OS user ``actor`` (the store's first administrator when it has no users yet)."""
     monkeypatch.setattr(context.CliState, "app", property(lambda _state: app))
     runner = CliRunner()
 
     def invoke(*args: str, actor: str = "alice") -> Result:
         return runner.invoke(
             cli_app,
-            ["--data-dir", str(tmp_path / "cli"), "--as", actor, *args],
-            env={"COLUMNS": "250", "CHANGEWAY_TEST_RUNNER": ""},
+            ["--data-dir", str(tmp_path / "cli"), *args],
+            env={"COLUMNS": "250", "CHANGEWAY_TEST_RUNNER": "", "LOGNAME": actor},
         )
 
     return invoke

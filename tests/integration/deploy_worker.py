@@ -19,7 +19,12 @@ from changeway.services.jobs import run_next
 def main() -> None:
     data_dir, url, schema, job_id, now = sys.argv[1:6]
     settings = Settings.load(data_dir=Path(data_dir), database_url=url or None)
-    app = bootstrap(settings, clock=FixedClock(datetime.fromisoformat(now)), schema=schema or None)
+    app = bootstrap(
+        settings,
+        clock=FixedClock(datetime.fromisoformat(now)),
+        schema=schema or None,
+        upgrade=True,
+    )
     print("ready", flush=True)
     run_next(
         app.uow, clock=app.clock, worker="crash-worker", handlers=app.handlers, job_id=int(job_id)

@@ -24,6 +24,7 @@ from tests.helpers import (
     revoke,
     run_job,
     trail,
+    user,
 )
 
 
@@ -186,10 +187,9 @@ def test_the_trail_only_grows_earlier_events_never_change(app: App, prod: Org) -
 
 def test_a_failed_copy_is_recorded_at_the_time_it_failed(app: App, prod: Org) -> None:
     make_sandbox(app, "Dev")
-    with app.uow() as uow:
-        _, job = sandboxes.create_sandbox(
-            uow, clock=app.clock, actor="bob", name="Clone", kind=OrgKind.DEVELOPER, source="Dev"
-        )
+    _, job = sandboxes.create_sandbox(
+        app, actor=user(app, "bob"), name="Clone", kind=OrgKind.DEVELOPER, source="Dev"
+    )
     app.clock.advance(hours=1)
     delete(app, "Dev")
     app.clock.advance(hours=1)

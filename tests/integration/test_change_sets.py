@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from changeway.adapters.formats import parse_manifest
 from changeway.bootstrap import App
 from changeway.domain.changesets import Action, ChangeSetStatus, InboundStatus, Limits, Phase
 from changeway.domain.errors import NotFound, Refused
 from changeway.services import changesets, deployments, inbound
-from tests.helpers import ACTOR, activate, delete, refresh
+from tests.helpers import ACTOR, activate, delete, refresh, user
 from tests.helpers_metadata import (
     Family,
     add,
@@ -41,8 +42,7 @@ def fam(app: App) -> Family:
 
 
 def show(app: App, org: str, name: str) -> changesets.ChangeSet:
-    with app.uow() as uow:
-        return changesets.get_change_set(uow, org=org, name=name)
+    return changesets.get_change_set(app, actor=user(app), org=org, name=name)
 
 
 def keys(cs) -> list[str]:  # type: ignore[no-untyped-def]
@@ -54,9 +54,8 @@ def keys(cs) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_create_makes_an_open_change_set_listed_in_its_org(app: App, fam: Family) -> None:
     create(app, "Dev", "CS1", "first release")
-    with app.uow() as uow:
-        listed = changesets.list_change_sets(uow, org="Dev")
-        others = changesets.list_change_sets(uow, org="Test")
+    listed = changesets.list_change_sets(app, actor=user(app), org="Dev").items
+    others = changesets.list_change_sets(app, actor=user(app), org="Test").items
     assert [(c.name, c.description, c.status, c.created_by) for c in listed] == [
         ("CS1", "first release", ChangeSetStatus.OPEN, ACTOR)
     ]
@@ -103,7 +102,7 @@ def test_add_from_a_package_xml_manifest(app: App, fam: Family, tmp_path: Path) 
         "</Package>\n"
     )
     create(app, "Dev", "CS1")
-    add(app, "Dev", "CS1", manifest=manifest)
+    add(app, "Dev", "CS1", members=parse_manifest(manifest))
     assert keys(show(app, "Dev", "CS1")) == ["ApexClass:A", "ApexClass:U"]
 
 
@@ -154,22 +153,18 @@ def test_add_refuses_a_malformed_component_name(app: App, fam: Family) -> None:
 def test_remove_takes_a_component_out(app: App, fam: Family) -> None:
     create(app, "Dev", "CS1")
     add(app, "Dev", "CS1", "ApexClass:*")
-    with app.uow() as uow:
-        changesets.remove_components(
-            uow, clock=app.clock, actor=ACTOR, org="Dev", name="CS1", components=["ApexClass:B"]
-        )
+    changesets.remove_components(
+        app, actor=user(app), org="Dev", name="CS1", components=["ApexClass:B"]
+    )
     assert keys(show(app, "Dev", "CS1")) == ["ApexClass:A", "ApexClass:U"]
 
 
 def test_remove_refuses_a_component_the_change_set_does_not_hold(app: App, fam: Family) -> None:
     create(app, "Dev", "CS1")
     add(app, "Dev", "CS1", "ApexClass:A")
-    with (
-        pytest.raises(Refused, match="change set 'CS1' does not hold ApexClass:B"),
-        app.uow() as uow,
-    ):
+    with pytest.raises(Refused, match="change set 'CS1' does not hold ApexClass:B"):
         changesets.remove_components(
-            uow, clock=app.clock, actor=ACTOR, org="Dev", name="CS1", components=["ApexClass:B"]
+            app, actor=user(app), org="Dev", name="CS1", components=["ApexClass:B"]
         )
     assert keys(show(app, "Dev", "CS1")) == ["ApexClass:A"]
 
@@ -270,9 +265,9 @@ def test_a_closed_change_set_cannot_get_components(app: App, fam: Family) -> Non
 
 def test_a_closed_change_set_cannot_lose_components(app: App, fam: Family) -> None:
     change_set(app, "Dev", "CS1", "ApexClass:A", "ApexClass:B", target="Test")
-    with pytest.raises(Refused, match="clone it to make an open copy"), app.uow() as uow:
+    with pytest.raises(Refused, match="clone it to make an open copy"):
         changesets.remove_components(
-            uow, clock=app.clock, actor=ACTOR, org="Dev", name="CS1", components=["ApexClass:B"]
+            app, actor=user(app), org="Dev", name="CS1", components=["ApexClass:B"]
         )
     assert keys(show(app, "Dev", "CS1")) == ["ApexClass:A", "ApexClass:B"]
 
@@ -294,10 +289,7 @@ def test_clone_makes_an_open_copy_that_takes_current_content_at_its_upload(
     put(app, "Dev", [apex("A", "class A { /* v2 */ }")])
     change_set(app, "Dev", "CS1", "ApexClass:A", target="Test")
     put(app, "Dev", [apex("A", "class A { /* v3 */ }")])
-    with app.uow() as uow:
-        clone = changesets.clone_change_set(
-            uow, clock=app.clock, actor=ACTOR, org="Dev", name="CS1", new_name="CS2"
-        )
+    clone = changesets.clone_change_set(app, actor=user(app), org="Dev", name="CS1", new_name="CS2")
     assert clone.status is ChangeSetStatus.OPEN
     assert keys(clone) == ["ApexClass:A"]
     upload(app, "Dev", "CS2", "Test")
@@ -307,13 +299,8 @@ def test_clone_makes_an_open_copy_that_takes_current_content_at_its_upload(
 
 def test_clone_refuses_a_name_already_used(app: App, fam: Family) -> None:
     change_set(app, "Dev", "CS1", "ApexClass:A", target="Test")
-    with (
-        pytest.raises(Refused, match="Dev already has a change set named 'CS1'"),
-        app.uow() as uow,
-    ):
-        changesets.clone_change_set(
-            uow, clock=app.clock, actor=ACTOR, org="Dev", name="CS1", new_name="CS1"
-        )
+    with pytest.raises(Refused, match="Dev already has a change set named 'CS1'"):
+        changesets.clone_change_set(app, actor=user(app), org="Dev", name="CS1", new_name="CS1")
 
 
 # --- inbound change sets -------------------------------------------------------------------
@@ -321,8 +308,7 @@ def test_clone_refuses_a_name_already_used(app: App, fam: Family) -> None:
 
 def test_inbound_show_gives_source_uploader_time_and_components(app: App, fam: Family) -> None:
     change_set(app, "Dev", "CS1", "ApexClass:A", target="Test", deletions=["ApexClass:Old"])
-    with app.uow() as uow:
-        found = inbound.get_inbound(uow, org="Test", ref="CS1")
+    found = inbound.get_inbound(app, actor=user(app), org="Test", ref="CS1").change_set
     assert found.source_org_id == fam.dev.id
     assert found.uploaded_by == ACTOR
     assert {str(k): i.action for k, i in found.items.items()} == {
@@ -333,22 +319,20 @@ def test_inbound_show_gives_source_uploader_time_and_components(app: App, fam: F
 
 
 def test_inbound_show_of_an_unknown_name_says_so(app: App, fam: Family) -> None:
-    with pytest.raises(NotFound, match="Test has no inbound change set 'Nope'"), app.uow() as u:
-        inbound.get_inbound(u, org="Test", ref="Nope")
+    with pytest.raises(NotFound, match="Test has no inbound change set 'Nope'"):
+        inbound.get_inbound(app, actor=user(app), org="Test", ref="Nope")
 
 
 def test_inbound_delete_takes_it_off_the_inbound_list(app: App, fam: Family) -> None:
     change_set(app, "Dev", "CS1", "ApexClass:A", target="Test")
-    with app.uow() as uow:
-        gone = inbound.delete_inbound(uow, clock=app.clock, actor=ACTOR, org="Test", ref="CS1")
+    gone = inbound.delete_inbound(app, actor=user(app), org="Test", ref="CS1")
     assert gone.status is InboundStatus.DELETED
     assert inbound_list(app, "Test") == []
 
 
 def test_a_deleted_inbound_change_set_cannot_be_deployed(app: App, fam: Family) -> None:
     change_set(app, "Dev", "CS1", "ApexClass:A", target="Test")
-    with app.uow() as uow:
-        inbound.delete_inbound(uow, clock=app.clock, actor=ACTOR, org="Test", ref="CS1")
+    inbound.delete_inbound(app, actor=user(app), org="Test", ref="CS1")
     before = head(app, "Test")
     with pytest.raises(Refused, match="inbound change set 'CS1' of Test was deleted"):
         request(app, "Test", "CS1")
@@ -360,11 +344,8 @@ def test_inbound_delete_is_refused_while_a_deployment_of_it_is_queued(
 ) -> None:
     change_set(app, "Dev", "CS1", "ApexClass:A", target="Test")
     d = request(app, "Test", "CS1")
-    with (
-        pytest.raises(Refused, match=f"has deployment {d.id} under way; cancel it or wait"),
-        app.uow() as uow,
-    ):
-        inbound.delete_inbound(uow, clock=app.clock, actor=ACTOR, org="Test", ref="CS1")
+    with pytest.raises(Refused, match=f"has deployment {d.id} under way; cancel it or wait"):
+        inbound.delete_inbound(app, actor=user(app), org="Test", ref="CS1")
     assert inbound_list(app, "Test")[0].status is InboundStatus.AWAITING
 
 
@@ -418,8 +399,9 @@ def test_not_deployable_while_one_of_its_deployments_is_under_way(app: App, fam:
     first = request(app, "Test", "CS1")
     with pytest.raises(Refused, match=f"already has deployment {first.id} under way"):
         request(app, "Test", "CS1")
-    with app.uow() as uow:
-        assert [d.id for d in deployments.list_deployments(uow, org="Test")] == [first.id]
+    assert [d.id for d in deployments.list_deployments(app, actor=user(app), org="Test").items] == [
+        first.id
+    ]
 
 
 def test_add_refuses_deploying_and_deleting_one_component_in_the_same_call(

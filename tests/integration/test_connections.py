@@ -1,4 +1,5 @@
-"""Deployment connections and inbound authorization through the services (SPEC §2)."""
+"""Deployment connections and inbound authorization through the services (docs/model.md,
+"Connections and authorization")."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from tests.helpers import (
     run_job,
     snapshot,
     trail,
+    user,
 )
 
 
@@ -54,10 +56,8 @@ def family(app: App) -> App:
 
 @pytest.fixture
 def reference(app: App) -> App:
-    """The reference scenario of SPEC §2, built as `changeway demo` builds it."""
-    build_reference_scenario(
-        app.uow, clock=app.clock, actor="alice", run_job=lambda job: run_job(app, job)
-    )
+    """The reference scenario, built as `changeway demo` builds it."""
+    build_reference_scenario(app, actor=user(app), run_job=lambda job: run_job(app, job))
     return app
 
 
@@ -82,15 +82,13 @@ def test_a_new_connection_allows_nothing_in_either_direction(family: App) -> Non
 
 
 def test_a_sandbox_being_created_is_not_connected_until_active(family: App) -> None:
-    with family.uow() as uow:
-        _, job = sandboxes.create_sandbox(
-            uow,
-            clock=family.clock,
-            actor="alice",
-            name="Uat",
-            kind=OrgKind.DEVELOPER,
-            source="Prod",
-        )
+    _, job = sandboxes.create_sandbox(
+        family,
+        actor=user(family),
+        name="Uat",
+        kind=OrgKind.DEVELOPER,
+        source="Prod",
+    )
     assert "Uat" not in connected_names(family, "Prod")
     run_job(family, job)
     assert "Uat" in connected_names(family, "Prod")
@@ -158,15 +156,13 @@ def test_allowing_across_families_is_refused(family: App) -> None:
 
 
 def test_allowing_from_a_sandbox_still_being_created_is_refused(family: App) -> None:
-    with family.uow() as uow:
-        sandboxes.create_sandbox(
-            uow,
-            clock=family.clock,
-            actor="alice",
-            name="Uat",
-            kind=OrgKind.DEVELOPER,
-            source="Prod",
-        )
+    sandboxes.create_sandbox(
+        family,
+        actor=user(family),
+        name="Uat",
+        kind=OrgKind.DEVELOPER,
+        source="Prod",
+    )
     refused(family, allow, "Prod", "Uat", match="Uat is pending; only active orgs are connected")
 
 
@@ -209,15 +205,14 @@ def test_reference_scenario_matrix_as_connection_lists_show_it(reference: App) -
 
 def test_reference_scenario_sandboxes_are_active_jobs_succeeded(reference: App) -> None:
     with reference.uow() as uow:
-        jobs = uow.jobs.list()
+        jobs = uow.jobs.list(limit=100)
     assert [j.status for j in jobs] == [JobStatus.SUCCEEDED, JobStatus.SUCCEEDED]
     assert {org(reference, n).status.value for n in ("Prod", "Dev", "Test")} == {"active"}
 
 
 def test_promotion_paths_of_a_family_are_the_same_from_any_member(reference: App) -> None:
     def edges(ref: str) -> list[tuple[str, str]]:
-        with reference.uow() as uow:
-            paths = connections.family_paths(uow, org=ref)
+        paths = connections.family_paths(reference, actor=user(reference), org=ref)
         return [(s.name, t.name) for s, t in paths.edges]
 
     assert edges("Prod") == [("Prod", "Dev"), ("Dev", "Test"), ("Test", "Prod"), ("Test", "Dev")]
@@ -228,7 +223,6 @@ def test_promotion_paths_leave_out_other_families(reference: App) -> None:
     make_production(reference, "Other")
     make_sandbox(reference, "Far", source="Other")
     allow(reference, "Other", "Far")
-    with reference.uow() as uow:
-        paths = connections.family_paths(uow, org="Prod")
+    paths = connections.family_paths(reference, actor=user(reference), org="Prod")
     assert [o.name for o in paths.orgs] == ["Prod", "Dev", "Test"]
     assert all("Far" not in (s.name, t.name) for s, t in paths.edges)

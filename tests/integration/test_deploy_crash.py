@@ -22,7 +22,7 @@ from changeway.domain.deployments import Deployment, DeploymentKind, DeploymentS
 from changeway.domain.jobs import LEASE, JobStatus
 from changeway.services import deployments
 from changeway.services.jobs import get_job, run_next
-from tests.helpers import ACTOR, WORKER
+from tests.helpers import WORKER, user
 from tests.helpers_metadata import apex, change_set, contents, family, get, put, request
 
 WORKER_SCRIPT = Path(__file__).with_name("deploy_worker.py")
@@ -76,8 +76,7 @@ def _next_request(app: App, state_is_new: bool, last_deploy: int | None) -> Depl
     if not state_is_new:
         return request(app, "Test", "BIG")
     assert last_deploy is not None
-    with app.uow() as uow:
-        return deployments.rollback(uow, clock=app.clock, actor=ACTOR, deployment_id=last_deploy)
+    return deployments.rollback(app, actor=user(app), deployment_id=last_deploy)
 
 
 def _finish(app: App, d: Deployment) -> Deployment:

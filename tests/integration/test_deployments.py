@@ -18,7 +18,7 @@ from changeway.domain.testing import RunStatus
 from changeway.domain.testing import TestRun as Run
 from changeway.services import compare, deployments
 from changeway.services.deployments import RUN_JOB, RunDeployment
-from tests.helpers import ACTOR
+from tests.helpers import ACTOR, user
 from tests.helpers_metadata import (
     CLASSES,
     Family,
@@ -49,8 +49,7 @@ def fam(app: App) -> Family:
 
 
 def history(app: App, org: str) -> list[deployments.Deployment]:
-    with app.uow() as uow:
-        return deployments.list_deployments(uow, org=org)
+    return deployments.list_deployments(app, actor=user(app), org=org).items
 
 
 def dev_release(app: App, name: str = "CS1") -> None:
@@ -214,14 +213,14 @@ def test_allow_overwrite_without_a_reason_is_refused_and_nothing_is_queued(
     app: App, fam: Family
 ) -> None:
     dev_release(app)
-    with pytest.raises(Refused, match="--allow-overwrite needs --reason"):
+    with pytest.raises(Refused, match="overwriting conflicts needs a reason"):
         request(app, "Test", "CS1", allow_overwrite=True, reason="  ")
     assert history(app, "Test") == []
 
 
 def test_a_reason_without_allow_overwrite_is_refused(app: App, fam: Family) -> None:
     dev_release(app)
-    with pytest.raises(Refused, match="--reason goes with --allow-overwrite"):
+    with pytest.raises(Refused, match="a reason goes with allowing overwrites"):
         request(app, "Test", "CS1", reason="why not")
     assert history(app, "Test") == []
 
@@ -360,10 +359,7 @@ def validate(app: App, ref: str = "CS1", org: str = "Test") -> deployments.Deplo
 
 
 def quick(app: App, validation_id: int) -> deployments.Deployment:
-    with app.uow() as uow:
-        return deployments.quick_deploy(
-            uow, clock=app.clock, actor=ACTOR, deployment_id=validation_id
-        )
+    return deployments.quick_deploy(app, actor=user(app), deployment_id=validation_id)
 
 
 def test_quick_deploy_of_a_recent_validation_applies_it(app: App, fam: Family) -> None:
@@ -434,10 +430,7 @@ def test_quick_deploy_of_a_deployment_is_refused(app: App, fam: Family) -> None:
 
 
 def roll_back(app: App, deployment_id: int, **options: object) -> deployments.Deployment:
-    with app.uow() as uow:
-        d = deployments.rollback(
-            uow, clock=app.clock, actor=ACTOR, deployment_id=deployment_id, **options
-        )
+    d = deployments.rollback(app, actor=user(app), deployment_id=deployment_id, **options)
     return run(app, d)[0]
 
 
@@ -448,8 +441,7 @@ def test_rollback_restores_exactly_what_the_deployment_touched(app: App, fam: Fa
     r = roll_back(app, d.id)
     assert r.kind is DeploymentKind.ROLLBACK
     assert r.status is DeploymentStatus.SUCCEEDED, r.error
-    with app.uow() as uow:
-        diff = compare.compare(uow, a=f"Test@{before.number}", b="Test")
+    diff = compare.compare(app, actor=user(app), a=f"Test@{before.number}", b="Test")
     assert (diff.added, diff.changed, diff.deleted) == ([], [], [])
     assert head(app, "Test").number == before.number + 2
 
@@ -475,8 +467,7 @@ def test_rollback_of_a_validation_is_refused(app: App, fam: Family) -> None:
 
 
 def cancel(app: App, deployment_id: int) -> deployments.Deployment:
-    with app.uow() as uow:
-        return deployments.cancel(uow, clock=app.clock, actor=ACTOR, deployment_id=deployment_id)
+    return deployments.cancel(app, actor=user(app), deployment_id=deployment_id)
 
 
 def test_cancel_while_queued_is_immediate_and_the_org_is_unchanged(app: App, fam: Family) -> None:
@@ -560,8 +551,7 @@ def test_a_change_to_the_target_while_deploying_fails_it_cleanly(app: App, fam: 
 def test_preview_tells_what_would_change_without_changing_anything(app: App, fam: Family) -> None:
     dev_release(app)
     before = head(app, "Test")
-    with app.uow() as uow:
-        p = deployments.preview(uow, org="Test", ref="CS1")
+    p = deployments.preview(app, actor=user(app), org="Test", ref="CS1")
     assert {str(r.key): r.outcome.value for r in p.results} == {
         "ApexClass:A": "changed",
         "ApexClass:B": "deleted",

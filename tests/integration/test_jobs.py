@@ -30,6 +30,7 @@ from tests.helpers import (
     request_refresh,
     run_jobs,
     trail,
+    user,
 )
 
 PAST_LEASE = LEASE + timedelta(seconds=1)
@@ -60,11 +61,12 @@ def notes() -> Notes:
 
 
 def add_note(app: App, name: str, queue_key: str | None = None, **payload: Any) -> Job:
+    actor = user(app)
     with app.uow() as uow:
         job = enqueue(
             uow,
             kind="test.note",
-            actor="alice",
+            actor=actor,
             org_id=None,
             payload={"name": name, **payload},
             clock=app.clock,
@@ -89,10 +91,9 @@ def claimed_id(app: App, worker: str, handlers: Any) -> int | None:
 
 
 def queue_sandbox(app: App, name: str = "Dev") -> Job:
-    with app.uow() as uow:
-        _, queued = sandboxes.create_sandbox(
-            uow, clock=app.clock, actor="alice", name=name, kind=OrgKind.DEVELOPER, source="Prod"
-        )
+    _, queued = sandboxes.create_sandbox(
+        app, actor=user(app, "alice"), name=name, kind=OrgKind.DEVELOPER, source="Prod"
+    )
     return queued
 
 

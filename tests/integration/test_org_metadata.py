@@ -18,6 +18,7 @@ from changeway.bootstrap import App
 from changeway.domain.clock import FixedClock
 from changeway.services import metadata
 from tests.cli_results import Invoke, data, ok
+from tests.helpers import user
 
 DEFAULT = "force-app/main/default"
 CLASSES = f"{DEFAULT}/classes"
@@ -195,6 +196,9 @@ def test_each_change_makes_a_version_with_parent_author_reason_and_time(
     ok(cw("sandbox", "create", "Dev", "--from", "Prod", "--type", "developer"))
     clock.advance(hours=1)
     first = small_project(tmp_path / "a", {"A": "public class A { }\n"})
+    for name in ("bob", "carol"):
+        ok(cw("user", "create", name))
+        ok(cw("user", "grant", name, "Dev", "view_setup", "modify_metadata"))
     ok(cw("metadata", "import", "Dev", str(first), "-m", "first class", actor="bob"))
     clock.advance(hours=1)
     second = small_project(tmp_path / "b", {"A": "public class A { /* 2 */ }\n"})
@@ -228,8 +232,10 @@ def test_a_sandbox_copy_shares_its_sources_metadata_and_adds_no_content_rows(
     ok(cw("sandbox", "create", "Dev", "--from", "Prod", "--type", "developer"))
     ok(cw("sandbox", "create", "Clone", "--from", "Dev", "--type", "developer"))
     assert row_counts(app) == before  # nothing copied, whatever the org's size
-    with app.uow() as uow:
-        roots = {o: metadata.history(uow, org=o)[0].root for o in ("Prod", "Dev", "Clone")}
+    roots = {
+        o: metadata.history(app, actor=user(app), org=o).items[0].root
+        for o in ("Prod", "Dev", "Clone")
+    }
     assert roots["Dev"] == roots["Prod"] == roots["Clone"]
     same = data(cw("compare", "Prod", "Dev", "--json"))
     assert (same["added"], same["changed"], same["deleted"]) == ([], [], [])

@@ -3,34 +3,35 @@ what it exports deploys like the project it came from."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from changeway.adapters.formats import parse_manifest, read_metadata, write_source
 from changeway.bootstrap import App
 from changeway.services import intake, metadata, orgs
-from tests.helpers import make_sandbox
+from tests.helpers import make_sandbox, user
 from tests.integration.formats._compare import compare_trees
 
 MDAPI_SNAPSHOT = "__snapshots__/verify-md-files.expected"
 
 
 def _create(app: App, name: str, project: Path) -> None:
-    with app.uow() as uow:
-        orgs.create_production(
-            uow,
-            clock=app.clock,
-            actor="alice",
-            name=name,
-            initial=intake.read_checked(project),
-            origin=project.name,
-        )
+    orgs.create_production(
+        app,
+        actor=user(app, "alice"),
+        name=name,
+        initial=intake.read_checked(project),
+        origin=project.name,
+    )
 
 
 def _export(app: App, org: str, out: Path, fmt: str) -> Path:
-    with app.uow() as uow:
-        metadata.export_metadata(uow, org=org, out=out, fmt=fmt)
+    export = metadata.export_metadata(app, actor=user(app), org=org)
+    with zipfile.ZipFile(io.BytesIO(metadata.export_archive(export, fmt=fmt))) as archive:
+        archive.extractall(out)
     return out
 
 

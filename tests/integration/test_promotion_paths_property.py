@@ -32,7 +32,7 @@ from changeway.domain.orgs import OrgKind
 from changeway.services import connections, orgs, sandboxes
 from changeway.services.jobs import run_next
 from tests import stores
-from tests.helpers import ACTOR, T0, WORKER
+from tests.helpers import T0, WORKER, user
 
 PRODUCTIONS = ("Alpha", "Beta", "Gamma")
 SANDBOX_NAMES = ("Dev", "Test", "Uat", "Qa", "Hot")
@@ -60,7 +60,8 @@ class PromotionPaths(RuleBasedStateMachine):
         self._store = stores.store("sqlite", self.tmp)
         settings_, _ = self._store.__enter__()
         self.clock = FixedClock(T0)
-        self.app = bootstrap(settings_, clock=self.clock)
+        self.app = bootstrap(settings_, clock=self.clock, upgrade=True)
+        self.actor = user(self.app)
         self.model: dict[Key, ModelOrg] = {}
         self.auths: set[tuple[Key, Key]] = set()  # (target, source)
 
@@ -118,8 +119,7 @@ class PromotionPaths(RuleBasedStateMachine):
         allowed = (name, name) not in self.model
 
         def act() -> Any:
-            with self.app.uow() as uow:
-                return orgs.create_production(uow, clock=self.clock, actor=ACTOR, name=name)
+            return orgs.create_production(self.app, actor=self.actor, name=name)
 
         created = self.expect(allowed, act)
         if created is not None:
@@ -148,15 +148,9 @@ class PromotionPaths(RuleBasedStateMachine):
         )
 
         def act() -> Any:
-            with self.app.uow() as uow:
-                return sandboxes.create_sandbox(
-                    uow,
-                    clock=self.clock,
-                    actor=ACTOR,
-                    name=name,
-                    kind=kind,
-                    source=self.ref(source),
-                )
+            return sandboxes.create_sandbox(
+                self.app, actor=self.actor, name=name, kind=kind, source=self.ref(source)
+            )
 
         created = self.expect(allowed, act)
         if created is not None:
@@ -172,10 +166,7 @@ class PromotionPaths(RuleBasedStateMachine):
         allowed = self.model[key].live
 
         def act() -> Any:
-            with self.app.uow() as uow:
-                return sandboxes.delete_sandbox(
-                    uow, clock=self.clock, actor=ACTOR, ref=self.ref(key)
-                )
+            return sandboxes.delete_sandbox(self.app, actor=self.actor, ref=self.ref(key))
 
         deleted = self.expect(allowed, act)
         if deleted is not None:
@@ -195,21 +186,17 @@ class PromotionPaths(RuleBasedStateMachine):
         allowed = self.clock.now() >= sandbox.copied_at + timedelta(days=INTERVAL[sandbox.kind])
 
         def act() -> Any:
-            with self.app.uow() as uow:
-                return sandboxes.refresh_sandbox(
-                    uow, clock=self.clock, actor=ACTOR, ref=self.ref(key)
-                )
+            return sandboxes.refresh_sandbox(self.app, actor=self.actor, ref=self.ref(key))
 
         started = self.expect(allowed, act)
         if started is None:
             return
         copy, job = started
         self.run(job.id)
-        with self.app.uow() as uow:
-            if keep:
-                sandboxes.activate_sandbox(uow, clock=self.clock, actor=ACTOR, ref=self.ref(key))
-            else:
-                sandboxes.discard_refresh(uow, clock=self.clock, actor=ACTOR, ref=self.ref(key))
+        if keep:
+            sandboxes.activate_sandbox(self.app, actor=self.actor, ref=self.ref(key))
+        else:
+            sandboxes.discard_refresh(self.app, actor=self.actor, ref=self.ref(key))
         event("refresh activated" if keep else "refresh discarded")
         if keep:
             event(f"activation drops {sum(1 for a in self.auths if key in a) > 0} authorizations")
@@ -238,10 +225,9 @@ class PromotionPaths(RuleBasedStateMachine):
         )
 
         def act() -> Any:
-            with self.app.uow() as uow:
-                return connections.allow_inbound(
-                    uow, clock=self.clock, actor=ACTOR, target=self.ref(to), source=self.ref(frm)
-                )
+            return connections.allow_inbound(
+                self.app, actor=self.actor, target=self.ref(to), source=self.ref(frm)
+            )
 
         if self.expect(allowed, act) is not None:
             self.auths.add((to, frm))
@@ -251,10 +237,9 @@ class PromotionPaths(RuleBasedStateMachine):
         if not self.auths:
             return
         to, frm = sorted(self.auths)[pair % len(self.auths)]
-        with self.app.uow() as uow:
-            connections.revoke_inbound(
-                uow, clock=self.clock, actor=ACTOR, target=self.ref(to), source=self.ref(frm)
-            )
+        connections.revoke_inbound(
+            self.app, actor=self.actor, target=self.ref(to), source=self.ref(frm)
+        )
         self.auths.discard((to, frm))
 
     # --- what must always hold ---------------------------------------------------------------
@@ -262,8 +247,7 @@ class PromotionPaths(RuleBasedStateMachine):
     @invariant()
     def connections_are_exactly_the_distinct_active_pairs_of_a_family(self) -> None:
         for key in self.live():
-            with self.app.uow() as uow:
-                conns = connections.list_connections(uow, org=self.ref(key))
+            conns = connections.list_connections(self.app, actor=self.actor, org=self.ref(key))
             shown = {(c.other.name, c.allows_inbound, c.accepts_outbound) for c in conns}
             expected = {
                 (other[1], (key, other) in self.auths, (other, key) in self.auths)

@@ -1,4 +1,5 @@
-"""Sandbox lifecycle through the services, on SQLite and PostgreSQL (SPEC §1)."""
+"""Sandbox lifecycle through the services, on SQLite and PostgreSQL (docs/model.md, "Orgs and
+families")."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from tests.helpers import (
     run_job,
     snapshot,
     trail,
+    user,
 )
 
 
@@ -41,10 +43,7 @@ def prod(app: App) -> Org:
 def create(
     app: App, name: str, kind: OrgKind = OrgKind.DEVELOPER, source: str = "Prod"
 ) -> tuple[Org, Job]:
-    with app.uow() as uow:
-        return sandboxes.create_sandbox(
-            uow, clock=app.clock, actor="alice", name=name, kind=kind, source=source
-        )
+    return sandboxes.create_sandbox(app, actor=user(app), name=name, kind=kind, source=source)
 
 
 def refused(
@@ -62,8 +61,8 @@ def refused(
 
 
 def listed(app: App) -> list[tuple[str, str, str]]:
-    with app.uow() as uow:
-        return [(s.org.name, s.org.kind.value, s.org.status.value) for s in orgs.list_orgs(uow)]
+    page = orgs.list_orgs(app, actor=user(app))
+    return [(s.org.name, s.org.kind.value, s.org.status.value) for s in page.items]
 
 
 # --- create ----------------------------------------------------------------------------------
@@ -246,8 +245,7 @@ def test_refresh_makes_a_new_copy_waiting_for_activation_beside_the_old_sandbox(
     assert org(app, "Dev").id == dev.id  # the old sandbox is still the one in use
     assert connected_names(app, "Prod") == {"Dev": (True, False)}
     assert listed(app) == [("Prod", "production", "active"), ("Dev", "developer", "active")]
-    with app.uow() as uow:
-        shown = orgs.show_org(uow, ref="Dev")
+    shown = orgs.show_org(app, actor=user(app), ref="Dev")
     assert shown.refresh is not None and shown.refresh.id == copy.id
 
 

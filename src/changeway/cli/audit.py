@@ -2,23 +2,49 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import typer
 
-from changeway.cli.context import console, failures, print_json, state
-from changeway.cli.render import audit_dict, audit_table
-from changeway.services.audit import list_audit
+from changeway.cli.client import all_pages
+from changeway.cli.context import client, console, failures, print_json
+from changeway.cli.render import audit_table
+from changeway.domain.errors import Refused
 
 
 def audit(
     ctx: typer.Context,
     org: str | None = typer.Option(None, "--org", help="only this org's events"),
-    json_: bool = typer.Option(False, "--json"),
+    user: str | None = typer.Option(None, "--user", help="only what this user did"),
+    action: str | None = typer.Option(
+        None, "--action", help="only this action, or a group of them (change_set, sandbox, ...)"
+    ),
+    since: str | None = typer.Option(None, "--since", help="from this time (ISO 8601)"),
+    until: str | None = typer.Option(None, "--until", help="before this time (ISO 8601)"),
+    json_: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """Every change: who, what, which org, when, and the details."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        events = list_audit(uow, org=org)
+    """Every change: who, what, which org, when, through which entrypoint, and the details."""
+    with failures():
+        events = all_pages(
+            client(ctx),
+            "audit",
+            org=org,
+            user=user,
+            action=action,
+            since=_moment(since, "--since"),
+            until=_moment(until, "--until"),
+        )
     if json_:
-        print_json([audit_dict(e) for e in events])
+        print_json(events)
     else:
         console.print(audit_table(events))
+
+
+def _moment(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise Refused(f"{option} takes an ISO 8601 date or time, not {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

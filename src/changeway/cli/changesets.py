@@ -7,11 +7,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from changeway.cli.context import console, failures, print_json, state
-from changeway.cli.render import change_set_dict, inbound_dict, items_table, needed_dict
-from changeway.services import changesets, dependencies
+from changeway.cli.client import all_pages
+from changeway.cli.context import client, console, failures, print_json
+from changeway.cli.render import items_table
 
 app = typer.Typer(help="Outbound change sets: build, upload, clone.", no_args_is_help=True)
+_JSON = typer.Option(False, "--json", help="print JSON")
 
 
 @app.command("create")
@@ -19,19 +20,16 @@ def create(
     ctx: typer.Context,
     org: str,
     name: str,
-    description: str = typer.Option("", "--description"),
-    json_: bool = typer.Option(False, "--json"),
+    description: str = typer.Option("", "--description", help="what the change set is for"),
+    json_: bool = _JSON,
 ) -> None:
     """Create an open change set in ORG."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        cs = changesets.create_change_set(
-            uow, clock=s.app.clock, actor=s.actor, org=org, name=name, description=description
-        )
+    with failures():
+        cs = client(ctx).call("changeset.create", org=org, name=name, description=description)
     if json_:
-        print_json(change_set_dict(cs))
+        print_json(cs)
     else:
-        console.print(f"created change set {cs.name!r} in {org}")
+        console.print(f"created change set {cs['name']!r} in {org}")
 
 
 @app.command("add")
@@ -43,67 +41,71 @@ def add(
     manifest: Path | None = typer.Option(None, "--manifest", help="add what a package.xml names"),
     delete: list[str] = typer.Option([], "--delete", help="TYPE:NAME to delete in the target"),
     post: bool = typer.Option(False, "--post", help="delete after the other changes"),
-    json_: bool = typer.Option(False, "--json"),
+    json_: bool = _JSON,
 ) -> None:
     """Add components or deletions to an open change set."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        cs = changesets.add_components(
-            uow,
-            clock=s.app.clock,
-            actor=s.actor,
+    with failures():
+        members = None
+        if manifest is not None:
+            from changeway.adapters.formats import parse_manifest
+
+            members = [f"{t}:{m}" for t, m in parse_manifest(manifest)]
+        cs = client(ctx).call(
+            "changeset.add",
             org=org,
             name=name,
             components=components or [],
-            manifest=manifest,
+            members=members,
             deletions=delete,
             post=post,
         )
     if json_:
-        print_json(change_set_dict(cs))
+        print_json(cs)
     else:
-        console.print(f"change set {cs.name!r} now holds {len(cs.items)} item(s)")
+        console.print(f"change set {cs['name']!r} now holds {len(cs['components'])} item(s)")
 
 
 @app.command("remove")
 def remove(ctx: typer.Context, org: str, name: str, components: list[str]) -> None:
     """Take components or deletions out of an open change set."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        cs = changesets.remove_components(
-            uow, clock=s.app.clock, actor=s.actor, org=org, name=name, components=components
-        )
-    console.print(f"change set {cs.name!r} now holds {len(cs.items)} item(s)")
+    with failures():
+        cs = client(ctx).call("changeset.remove", org=org, name=name, components=components)
+    console.print(f"change set {cs['name']!r} now holds {len(cs['components'])} item(s)")
 
 
 @app.command("list")
-def list_(ctx: typer.Context, org: str, json_: bool = typer.Option(False, "--json")) -> None:
+def list_(ctx: typer.Context, org: str, json_: bool = _JSON) -> None:
     """ORG's outbound change sets."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        sets = changesets.list_change_sets(uow, org=org)
+    with failures():
+        sets = all_pages(client(ctx), "changeset.list", org=org)
     if json_:
-        print_json([change_set_dict(cs) for cs in sets])
+        print_json(sets)
+        return
+    if not sets:
+        console.print(f"{org} has no change sets: create one with `changeway changeset create`")
         return
     table = Table("Name", "Status", "Items", "Created by", "Description")
     for cs in sets:
-        table.add_row(cs.name, cs.status.value, str(len(cs.items)), cs.created_by, cs.description)
+        table.add_row(
+            cs["name"],
+            cs["status"],
+            str(len(cs["components"])),
+            cs["created_by"],
+            cs["description"],
+        )
     console.print(table)
 
 
 @app.command("show")
-def show(
-    ctx: typer.Context, org: str, name: str, json_: bool = typer.Option(False, "--json")
-) -> None:
+def show(ctx: typer.Context, org: str, name: str, json_: bool = _JSON) -> None:
     """One change set with its components."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        cs = changesets.get_change_set(uow, org=org, name=name)
+    with failures():
+        cs = client(ctx).call("changeset.show", org=org, name=name)
     if json_:
-        print_json(change_set_dict(cs))
+        print_json(cs)
         return
-    console.print(f"[bold]{cs.name}[/] ({cs.status.value}) {cs.description}")
-    console.print(items_table(cs.items))
+    console.print(f"[bold]{cs['name']}[/] ({cs['status']}) {cs['description']}")
+    console.print(items_table(cs["components"]))
 
 
 @app.command("upload")
@@ -112,35 +114,23 @@ def upload(
     org: str,
     name: str,
     to: str = typer.Option(..., "--to", help="the org to upload to"),
-    json_: bool = typer.Option(False, "--json"),
+    json_: bool = _JSON,
 ) -> None:
     """Upload to an org that allows inbound changes from ORG (closes the change set)."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        inbound = changesets.upload_change_set(
-            uow,
-            clock=s.app.clock,
-            actor=s.actor,
-            org=org,
-            name=name,
-            target=to,
-            limits=s.app.settings.change_set_limits,
-        )
+    with failures():
+        inbound = client(ctx).call("changeset.upload", org=org, name=name, to=to)
     if json_:
-        print_json(inbound_dict(inbound, source=org, target=to))
+        print_json(inbound)
     else:
-        console.print(f"uploaded {name!r} from {org} to {to} (inbound id {inbound.id})")
+        console.print(f"uploaded {name!r} from {org} to {to} (inbound id {inbound['id']})")
 
 
 @app.command("clone")
 def clone(ctx: typer.Context, org: str, name: str, new_name: str) -> None:
     """An open copy of a change set (components take their current content)."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        cs = changesets.clone_change_set(
-            uow, clock=s.app.clock, actor=s.actor, org=org, name=name, new_name=new_name
-        )
-    console.print(f"cloned {name!r} into open change set {cs.name!r}")
+    with failures():
+        cs = client(ctx).call("changeset.clone", org=org, name=name, new_name=new_name)
+    console.print(f"cloned {name!r} into open change set {cs['name']!r}")
 
 
 @app.command("deps")
@@ -150,33 +140,29 @@ def deps(
     name: str,
     target: str | None = typer.Option(None, "--target", help="leave out what this org has"),
     add: bool = typer.Option(False, "--add", help="add what the source can supply"),
-    json_: bool = typer.Option(False, "--json"),
+    json_: bool = _JSON,
 ) -> None:
     """Dependencies the change set's components need that it (and the target) lacks."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        if add:
-            found = dependencies.add_needed(
-                uow, clock=s.app.clock, actor=s.actor, org=org, name=name, target=target
-            )
-        else:
-            found = dependencies.change_set_needs(uow, org=org, name=name, target=target)
+    with failures():
+        found = client(ctx).call(
+            "changeset.add_deps" if add else "changeset.deps", org=org, name=name, target=target
+        )
     if json_:
-        print_json([needed_dict(n) for n in found])
+        print_json(found)
         return
     verb = "added" if add else "needed"
     table = Table(
         "Type", "Name", "Needed by", "Where", "Why", "In source", title=f"Dependencies {verb}"
     )
     for n in found:
-        r = n.reference
-        where = f"{r.path}:{r.line}" if r.line else r.path
+        by = n["referenced_by"]
+        where = f"{n['file']}:{n['line']}" if n["line"] else n["file"]
         table.add_row(
-            n.key.type,
-            n.key.name,
-            str(r.source),
+            n["type"],
+            n["name"],
+            f"{by['type']}:{by['name']}",
             where,
-            r.reason,
-            "yes" if n.in_source else "[red]no[/]",
+            n["reason"],
+            "yes" if n["in_source"] else "[red]no[/]",
         )
     console.print(table if found else f"{name}: nothing {verb}")

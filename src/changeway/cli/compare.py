@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 
-from changeway.cli.context import console, failures, print_json, state
-from changeway.services.compare import compare as compare_versions
+from changeway.cli.context import client, console, failures, print_json
 
 
 def compare(
@@ -15,55 +15,24 @@ def compare(
     a: str = typer.Argument(..., help="ORG or ORG@VERSION"),
     b: str = typer.Argument(..., help="ORG or ORG@VERSION"),
     diff: bool = typer.Option(False, "--diff", help="show a text diff of each changed file"),
-    json_: bool = typer.Option(False, "--json"),
+    json_: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Compare two versions (same or different orgs) component by component."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        result = compare_versions(uow, a=a, b=b, with_diffs=diff)
-    label_a = f"{result.a.org.name}@{result.a.version.number}"
-    label_b = f"{result.b.org.name}@{result.b.version.number}"
+    with failures():
+        result = client(ctx).call("compare", a=a, b=b, diff=diff)
     if json_:
-        data = {
-            "a": label_a,
-            "b": label_b,
-            "added": [{"type": k.type, "name": k.name} for k in result.added],
-            "changed": [
-                {
-                    "type": k.type,
-                    "name": k.name,
-                    **(
-                        {
-                            "files": [
-                                {"path": f.path, "status": f.status, "diff": f.diff}
-                                for f in result.diffs[k]
-                            ]
-                        }
-                        if diff
-                        else {}
-                    ),
-                }
-                for k in result.changed
-            ],
-            "deleted": [{"type": k.type, "name": k.name} for k in result.deleted],
-            "identical": result.identical,
-        }
-        print_json(data)
+        print_json(result)
         return
-    table = Table("Change", "Type", "Name", title=f"{label_a} → {label_b}")
-    for label, keys in (
-        ("added", result.added),
-        ("changed", result.changed),
-        ("deleted", result.deleted),
-    ):
-        for k in keys:
-            table.add_row(label, k.type, k.name)
+    table = Table("Change", "Type", "Name", title=f"{result['a']} → {result['b']}")
+    for label in ("added", "changed", "deleted"):
+        for k in result[label]:
+            table.add_row(label, k["type"], k["name"])
     console.print(table)
     console.print(
-        f"{len(result.added)} added, {len(result.changed)} changed, {len(result.deleted)} deleted,"
-        f" {result.identical} identical"
+        f"{len(result['added'])} added, {len(result['changed'])} changed,"
+        f" {len(result['deleted'])} deleted, {result['identical']} identical"
     )
-    for key, files in result.diffs.items():
-        for f in files:
-            console.rule(f"{key} {f.path} ({f.status})")
-            console.print(Syntax(f.diff, "diff", theme="ansi_dark", word_wrap=True))
+    for k in result["changed"]:
+        for f in k.get("files", []):
+            console.rule(escape(f"{k['type']}:{k['name']} {f['path']} ({f['status']})"))
+            console.print(Syntax(f["diff"], "diff", theme="ansi_dark", word_wrap=True))

@@ -4,32 +4,24 @@ from __future__ import annotations
 
 import typer
 
-from changeway.cli.context import console, failures, print_json, state
-from changeway.cli.render import (
-    connection_dict,
-    connections_table,
-    graph_text,
-    matrix_dict,
-    matrix_table,
-)
+from changeway.cli.context import client, console, failures, print_json
+from changeway.cli.render import connections_table, graph_text, matrix_table
 from changeway.domain.errors import Refused
-from changeway.services import connections
-from changeway.services.lookup import resolve_org
 
 app = typer.Typer(help="Deployment connections and inbound authorizations.", no_args_is_help=True)
+_JSON = typer.Option(False, "--json", help="print JSON")
 
 
 @app.command("list")
-def list_(ctx: typer.Context, org: str, json_: bool = typer.Option(False, "--json")) -> None:
+def list_(ctx: typer.Context, org: str, json_: bool = _JSON) -> None:
     """Each connected org: does ORG allow inbound from it, does it accept ORG's outbound."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        target = resolve_org(uow, org)
-        conns = connections.list_connections(uow, org=org)
+    with failures():
+        shown = client(ctx).call("org.show", org=org)
+        conns = client(ctx).call("connection.list", org=org)
     if json_:
-        print_json([connection_dict(c) for c in conns])
+        print_json(conns)
     else:
-        console.print(connections_table(target.name, conns))
+        console.print(connections_table(shown["name"], conns))
 
 
 @app.command("allow")
@@ -39,11 +31,8 @@ def allow(
     source: str = typer.Option(..., "--from", help="the org whose change sets TARGET accepts"),
 ) -> None:
     """TARGET allows inbound changes from SOURCE (set on the receiving org)."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        connections.allow_inbound(
-            uow, clock=s.app.clock, actor=s.actor, target=target, source=source
-        )
+    with failures():
+        client(ctx).call("connection.allow", org=target, source=source)
     console.print(f"{target} now allows inbound changes from {source}")
 
 
@@ -54,24 +43,18 @@ def revoke(
     source: str = typer.Option(..., "--from", help="the org TARGET stops accepting from"),
 ) -> None:
     """TARGET stops allowing inbound changes from SOURCE."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        connections.revoke_inbound(
-            uow, clock=s.app.clock, actor=s.actor, target=target, source=source
-        )
+    with failures():
+        client(ctx).call("connection.revoke", org=target, source=source)
     console.print(f"{target} no longer allows inbound changes from {source}")
 
 
 @app.command("matrix")
-def matrix(
-    ctx: typer.Context, production: str, json_: bool = typer.Option(False, "--json")
-) -> None:
+def matrix(ctx: typer.Context, production: str, json_: bool = _JSON) -> None:
     """The family's authorization matrix: which org allows inbound from which."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        paths = connections.family_paths(uow, org=production)
+    with failures():
+        paths = client(ctx).call("connection.paths", org=production)
     if json_:
-        print_json(matrix_dict(paths))
+        print_json({"orgs": paths["orgs"], "allows_inbound": paths["allows_inbound"]})
     else:
         console.print(matrix_table(paths))
 
@@ -83,10 +66,8 @@ def graph(
     fmt: str = typer.Option("text", "--format", help="text|mermaid|dot"),
 ) -> None:
     """The family's promotion paths as a directed graph."""
-    s = state(ctx)
     with failures():
         if fmt not in ("text", "mermaid", "dot"):
             raise Refused(f"unknown graph format {fmt!r}: use text, mermaid or dot")
-        with s.app.uow() as uow:
-            paths = connections.family_paths(uow, org=production)
+        paths = client(ctx).call("connection.paths", org=production)
     print(graph_text(paths, fmt))

@@ -1,4 +1,5 @@
-"""What every command shares: the wired app, the acting user, error and JSON handling."""
+"""What every command shares: the client (embedded store or server), the acting user, error
+and JSON handling."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from changeway.config import Settings
 from changeway.domain.clock import Clock, FixedClock, SystemClock
@@ -22,6 +24,7 @@ from changeway.domain.errors import ChangewayError, Refused
 
 if TYPE_CHECKING:
     from changeway.bootstrap import App
+    from changeway.cli.client import Client
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -29,25 +32,51 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 @dataclass
 class CliState:
-    """Options given before the command; the app is opened on first use."""
+    """Options given before the command; the store and the client are opened on first use."""
 
     data_dir: Path | None
-    actor: str
+    as_user: str | None
     _app: App | None = None
+    _client: Client | None = None
 
     def close(self) -> None:
         if self._app is not None:
             self._app.close()
 
     @property
+    def settings(self) -> Settings:
+        return Settings.load(data_dir=self.data_dir)
+
+    @property
     def app(self) -> App:
+        """The embedded store (its schema upgraded automatically only for a SQLite file)."""
         if self._app is None:
             # Imported here, not at the top: commands that need no store (convert, --help)
-            # start without loading SQLAlchemy and Alembic.
+            # start without loading SQLAlchemy.
             from changeway.bootstrap import bootstrap
 
-            self._app = bootstrap(Settings.load(data_dir=self.data_dir), clock=clock_from_env())
+            settings = self.settings
+            self._app = bootstrap(
+                settings,
+                clock=clock_from_env(),
+                upgrade=settings.database_url.startswith("sqlite"),
+            )
         return self._app
+
+    @property
+    def client(self) -> Client:
+        """Runs operations as the acting user."""
+        if self._client is None:
+            from changeway.cli.client import EmbeddedClient
+            from changeway.domain.permissions import Entrypoint
+            from changeway.services.users import embedded_actor
+
+            app = self.app
+            actor = embedded_actor(
+                app, os_user=os_user(), as_user=self.as_user, entrypoint=Entrypoint.CLI
+            )
+            self._client = EmbeddedClient(app, actor)
+        return self._client
 
 
 def clock_from_env() -> Clock:
@@ -62,8 +91,8 @@ def clock_from_env() -> Clock:
     return FixedClock(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
-def default_actor() -> str:
-    """The OS user: the actor recorded in the audit trail until server users exist."""
+def os_user() -> str:
+    """The OS user: who acts on an embedded store (the first one becomes its administrator)."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -78,13 +107,29 @@ def state(ctx: typer.Context) -> CliState:
     return obj
 
 
+def client(ctx: typer.Context) -> Client:
+    """The client of this invocation (errors opening it are reported like any refusal)."""
+    with failures():
+        return state(ctx).client
+
+
+#: Hints the command line adds to refusals, by the rule a refusal names.
+HINTS = {
+    "direct_changes": "changeway org set {org} --allow-direct-changes true",
+    "overwrite_reason": "--allow-overwrite --reason TEXT",
+}
+
+
 @contextmanager
 def failures() -> Iterator[None]:
     """Turn a refusal into a message on stderr and exit code 1 (nothing was changed)."""
     try:
         yield
     except ChangewayError as error:
-        err_console.print(f"[bold red]error:[/] {error}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+        hint = HINTS.get(str(error.details.get("rule", "")))
+        if hint:
+            err_console.print(f"hint: {escape(hint.format(**error.details))}", highlight=False)
         raise typer.Exit(1) from None
 
 
@@ -99,6 +144,6 @@ def warn_skipped(skipped: list[str]) -> None:
     more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
     err_console.print(
         f"[yellow]warning:[/] {len(skipped)} file(s) belong to no metadata component"
-        f" and were not imported: {shown}{more}",
+        f" and were not imported: {escape(shown)}{more}",
         highlight=False,
     )

@@ -28,10 +28,15 @@ def convert(
     from rich.console import Console
     from rich.markup import escape
 
+    from changeway.services.conversion import TARGETS
     from changeway.services.conversion import convert as run
 
     errors = Console(stderr=True, soft_wrap=True)
     try:
+        if to not in TARGETS:
+            raise ChangewayError(f"--to must be one of {', '.join(TARGETS)}")
+        if zip_ and to != "mdapi":
+            raise ChangewayError("--zip applies to --to mdapi only")
         report = run(src, out, to=to, zip=zip_, manifest=manifest, strict=strict)
     except ChangewayError as error:
         errors.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)

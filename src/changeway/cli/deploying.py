@@ -1,58 +1,47 @@
-"""Shared by the commands that start a deployment: options, and following it to its end."""
+"""Shared by the commands that start a deployment: following it to its end and showing it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
-from changeway.cli.context import CliState, console, err_console, failures, print_json
+from changeway.cli.context import client, console, err_console, failures, print_json
 from changeway.cli.progress import follow
-from changeway.cli.render import deployment_dict, result_table
-from changeway.domain.deployments import Deployment, DeploymentStatus, TestLevel
-from changeway.domain.errors import Refused
-from changeway.services.deployments import get_deployment
-from changeway.services.jobs import get_job
+from changeway.cli.render import result_table
 
 
-def test_options(level: str, tests: str) -> tuple[TestLevel, list[str]]:
-    """Parse ``--test-level`` and ``--tests A,B``."""
-    try:
-        test_level = TestLevel(level)
-    except ValueError:
-        choices = ", ".join(t.value for t in TestLevel)
-        raise Refused(f"unknown test level {level!r}: use one of {choices}") from None
-    return test_level, [t.strip() for t in tests.split(",") if t.strip()]
-
-
-def follow_deployment(s: CliState, d: Deployment, *, wait: bool, as_json: bool) -> None:
-    """Run/await the deployment's job, then print it; exit non-zero unless it succeeded."""
-    with failures(), s.app.uow() as uow:
-        job = get_job(uow, d.job_id or 0)
-    follow(s, job, wait=wait, as_json=as_json, label=f"{d.kind.value} {d.id}", quiet=True)
-    with failures(), s.app.uow() as uow:
-        final = get_deployment(uow, deployment_id=d.id)
+def follow_deployment(ctx: typer.Context, d: dict[str, Any], *, wait: bool, as_json: bool) -> None:
+    """Await the deployment's job, then print it; exit non-zero unless it succeeded."""
+    c = client(ctx)
+    with failures():
+        job = c.call("job.show", job_id=d["job_id"])
+    follow(c, job, wait=wait, as_json=as_json, label=f"{d['kind']} {d['id']}", quiet=True)
+    with failures():
+        final = c.call("deployment.show", deployment_id=d["id"])
     show_deployment(final, as_json=as_json)
-    if wait and final.status is not DeploymentStatus.SUCCEEDED:
+    if wait and final["status"] != "succeeded":
         raise typer.Exit(1)
 
 
-def show_deployment(d: Deployment, *, as_json: bool) -> None:
+def show_deployment(d: dict[str, Any], *, as_json: bool) -> None:
     """A deployment's status, per-component results and tests."""
     if as_json:
-        print_json(deployment_dict(d))
+        print_json(d)
         return
-    colour = {"succeeded": "green", "failed": "red", "canceled": "yellow"}.get(
-        d.status.value, "cyan"
-    )
-    console.print(f"{d.kind.value} {d.id}: [bold {colour}]{d.status.value}[/]")
-    if d.error:
-        err_console.print(f"[red]{d.error}[/]", highlight=False)
-    if d.components:
-        console.print(result_table(d.components, title=f"{d.kind.value} {d.id}"))
-    if d.tests_result:
-        console.print(f"tests ({d.tests_result.get('level')}): {d.tests_result.get('message')}")
-        for t in d.tests_result.get("tests", []):
+    colour = {"succeeded": "green", "failed": "red", "canceled": "yellow"}.get(d["status"], "cyan")
+    console.print(f"{d['kind']} {d['id']}: [bold {colour}]{d['status']}[/]")
+    if d["error"]:
+        err_console.print(f"[red]{d['error']}[/]", highlight=False, markup=False)
+    if d["components"]:
+        console.print(result_table(d["components"], title=f"{d['kind']} {d['id']}"))
+    tests = d["test_results"]
+    if tests:
+        console.print(f"tests ({tests.get('level')}): {tests.get('message')}", highlight=False)
+        for t in tests.get("tests", []):
             if t["outcome"] != "passed":
                 console.print(
                     f"  {t['outcome']}: {t['class']}.{t['name']} {t['message'] or ''}",
                     highlight=False,
+                    markup=False,
                 )

@@ -2,41 +2,63 @@
 
 from __future__ import annotations
 
-import time
-
 import typer
+from rich.table import Table
 
-from changeway.cli.context import console, failures, print_json, state
+from changeway.cli.client import EmbeddedClient, all_pages
+from changeway.cli.context import client, console, err_console, failures, print_json
 from changeway.cli.progress import follow
-from changeway.cli.render import job_dict
-from changeway.domain.jobs import JobStatus
-from changeway.services.jobs import get_job, run_next, worker_name
+from changeway.domain.errors import Refused
 
 app = typer.Typer(help="Long-running jobs.", no_args_is_help=True)
+_JSON = typer.Option(False, "--json", help="print JSON")
 
 
 @app.command("show")
-def show(ctx: typer.Context, job_id: int, json_: bool = typer.Option(False, "--json")) -> None:
+def show(ctx: typer.Context, job_id: int, json_: bool = _JSON) -> None:
     """A job's state, progress and outcome."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        job = get_job(uow, job_id)
-    data = job_dict(job)
+    with failures():
+        data = client(ctx).call("job.show", job_id=job_id)
     if json_:
         print_json(data)
     else:
         for key, value in data.items():
-            console.print(f"[bold]{key}[/]: {value}")
+            console.print(f"[bold]{key}[/]: {value}", highlight=False)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    org: str | None = typer.Option(None, "--org", help="only this org's jobs"),
+    json_: bool = _JSON,
+) -> None:
+    """Jobs, newest first."""
+    with failures():
+        found = all_pages(client(ctx), "job.list", org=org)
+    if json_:
+        print_json(found)
+        return
+    table = Table("Id", "Kind", "Status", "Progress", "By", "Created", "Message")
+    for j in found:
+        table.add_row(
+            str(j["id"]),
+            j["kind"],
+            j["status"],
+            f"{j['progress']:.0%}",
+            j["actor"],
+            j["created_at"][:16].replace("T", " "),
+            j["error"] or j["message"],
+        )
+    console.print(table if found else "no jobs yet")
 
 
 @app.command("wait")
-def wait(ctx: typer.Context, job_id: int, json_: bool = typer.Option(False, "--json")) -> None:
+def wait(ctx: typer.Context, job_id: int, json_: bool = _JSON) -> None:
     """Follow a job to its end (running it here if no worker has it)."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        job = get_job(uow, job_id)
-    done = follow(s, job, wait=True, as_json=json_, label=f"job {job_id} ({job.kind})")
-    if done.status is not JobStatus.SUCCEEDED:
+    with failures():
+        job = client(ctx).call("job.show", job_id=job_id)
+    done = follow(client(ctx), job, wait=True, as_json=json_, label=f"job {job_id} ({job['kind']})")
+    if done["status"] != "succeeded":
         raise typer.Exit(1)
 
 
@@ -45,17 +67,32 @@ def worker(
     once: bool = typer.Option(False, "--once", help="run what is queued, then stop"),
     idle: float = typer.Option(1.0, "--idle", help="seconds between polls when idle"),
 ) -> None:
-    """Run jobs as they are queued (several workers may run side by side)."""
-    s = state(ctx)
-    name = worker_name()
+    """Run jobs as they are queued (administrators; several workers may run side by side).
+
+    SIGTERM or Ctrl-C stops after the current job; a second one hands the job back.
+    """
+    from changeway.services.jobs import worker_name
+    from changeway.services.worker import Worker
+
     with failures():
-        app = s.app
+        embedded = client(ctx)
+        if not isinstance(embedded, EmbeddedClient):
+            raise Refused("a worker runs next to the store, not against a server")
+        embedded.actor.require_admin(action="run a worker")
+        app = embedded.app
+        name = worker_name()
         console.print(f"worker {name} started")
-        while True:
-            job = run_next(app.uow, clock=app.clock, worker=name, handlers=app.handlers)
-            if job is not None:
-                console.print(f"job {job.id} ({job.kind}): {job.status.value}")
-                continue
-            if once:
-                return
-            time.sleep(idle)
+        runner = Worker(
+            uow_factory=app.uow,
+            clock=app.clock,
+            handlers=app.handlers,
+            name=name,
+            idle=idle,
+            on_job=lambda job: console.print(f"job {job.id} ({job.kind}): {job.status.value}"),
+            on_fault=lambda fault, delay: err_console.print(
+                f"[yellow]store unavailable ({fault.__class__.__name__}); retrying in"
+                f" {delay:.0f} s[/]"
+            ),
+        )
+        with runner.signals():
+            runner.run(once=once)

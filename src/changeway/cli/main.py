@@ -9,7 +9,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from changeway.cli.context import CliState, default_actor
+from changeway.cli.context import CliState
 
 #: Command groups: name -> module (under changeway.cli) defining ``app``.
 GROUPS = {
@@ -21,6 +21,9 @@ GROUPS = {
     "changeset": "changesets",
     "inbound": "inbound",
     "deployment": "deployments",
+    "user": "users",
+    "token": "tokens",
+    "db": "db",
 }
 #: Single commands: name -> (module, function).
 COMMANDS = {
@@ -67,12 +70,16 @@ def main(
     data_dir: Path | None = typer.Option(
         None, "--data-dir", envvar="CHANGEWAY_DATA_DIR", help="where the embedded store lives"
     ),
-    actor: str = typer.Option(
-        default_actor, "--as", help="who acts (recorded in the audit trail)", show_default=False
+    as_user: str | None = typer.Option(
+        None,
+        "--as",
+        help="act as this user, with their permissions (administrators only; recorded in the"
+        " audit trail as ADMIN acting as USER)",
+        show_default=False,
     ),
 ) -> None:
     """Global options."""
-    ctx.obj = CliState(data_dir=data_dir, actor=actor)
+    ctx.obj = CliState(data_dir=data_dir, as_user=as_user)
     ctx.call_on_close(ctx.obj.close)
 
 

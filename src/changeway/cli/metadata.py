@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import io
+import shutil
+import tempfile
+import zipfile
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from changeway.cli.context import console, failures, print_json, state, warn_skipped
-from changeway.cli.render import component_entry_dict, usage_dict, version_dict
-from changeway.domain.components import ComponentKey
-from changeway.services import dependencies, metadata
+from changeway.cli.client import all_pages
+from changeway.cli.context import client, console, failures, print_json, warn_skipped
+from changeway.domain.errors import Refused
 
 app = typer.Typer(
     help="An org's metadata: import, export, list, show, history.", no_args_is_help=True
 )
+_JSON = typer.Option(False, "--json", help="print JSON")
 
 
 @app.command("import")
@@ -24,38 +29,28 @@ def import_(
     path: Path,
     replace: bool = typer.Option(False, "--replace", help="make the org exactly PATH"),
     message: str | None = typer.Option(None, "--message", "-m", help="why (kept in history)"),
-    json_: bool = typer.Option(False, "--json"),
+    json_: bool = _JSON,
 ) -> None:
     """Load an SFDX project, package folder, Metadata API folder or zip into ORG."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        result = metadata.import_metadata(
-            uow,
-            clock=s.app.clock,
-            actor=s.actor,
+    with failures():
+        result = client(ctx).call(
+            "metadata.import",
             org=org,
-            path=path,
-            replace_all=replace,
+            archive=str(path),
+            replace=replace,
             message=message,
+            origin=path.name,
         )
-    summary = {
-        "org": result.org.name,
-        "version": result.version.number if result.version else None,
-        "added": [_key(k) for k in result.added],
-        "changed": [_key(k) for k in result.changed],
-        "deleted": [_key(k) for k in result.deleted],
-        "skipped": result.skipped,
-    }
-    if result.skipped and not json_:
-        warn_skipped(result.skipped)
+    if result["skipped"] and not json_:
+        warn_skipped(result["skipped"])
     if json_:
-        print_json(summary)
-    elif result.version is None:
-        console.print(f"{result.org.name}: nothing changed")
+        print_json(result)
+    elif result["version"] is None:
+        console.print(f"{result['org']}: nothing changed")
     else:
         console.print(
-            f"{result.org.name} is now at version {result.version.number}: {len(result.added)}"
-            f" added, {len(result.changed)} changed, {len(result.deleted)} deleted"
+            f"{result['org']} is now at version {result['version']}: {len(result['added'])}"
+            f" added, {len(result['changed'])} changed, {len(result['deleted'])} deleted"
         )
 
 
@@ -71,100 +66,121 @@ def export(
     ),
 ) -> None:
     """Write ORG[@VERSION] in source or Metadata API format."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        result = metadata.export_metadata(
-            uow, org=org, out=out, fmt=fmt, zip_output=zip_, manifest=manifest
-        )
+    with failures():
+        if fmt not in ("source", "mdapi"):
+            raise Refused(f"unknown format {fmt!r}: use source or mdapi")
+        if zip_ and fmt != "mdapi":
+            raise Refused("--zip goes with --format mdapi")
+        if out.exists() and (out.is_file() or any(out.iterdir())):
+            raise Refused(f"{out} exists and is not empty; give a new folder")
+        members = _members(manifest) if manifest else None
+        download = client(ctx).call("metadata.export", org=org, format=fmt, members=members)
+        _write(download.data, out, as_zip=zip_)
+    about = download.about
     console.print(
-        f"wrote {result.components} components of {result.org.name}@{result.version.number}"
-        f" to {result.out}"
+        f"wrote {about['components']} components of {about['org']}@{about['version']} to {out}"
     )
+
+
+def _members(manifest: Path) -> list[str]:
+    """A package.xml's members as TYPE:NAME (read here: it is the user's local file)."""
+    from changeway.adapters.formats import parse_manifest
+
+    return [f"{t}:{m}" for t, m in parse_manifest(manifest)]
+
+
+def _write(archive: bytes, out: Path, *, as_zip: bool) -> None:
+    """Write an exported archive to ``out`` (the zip itself, or its files in a new folder),
+    all or nothing."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".changeway-export-", dir=out.parent))
+    try:
+        target = scratch / "out"
+        with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+            if as_zip:
+                target.write_bytes(archive)
+            else:
+                for name in zipped.namelist():
+                    dest = (target / name).resolve()
+                    if not dest.is_relative_to(target.resolve()):
+                        raise Refused(f"the archive names a path outside the folder: {name}")
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    dest.write_bytes(zipped.read(name))
+                target.mkdir(exist_ok=True)
+        if out.exists():
+            out.rmdir()
+        target.rename(out)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
     org: str,
-    type_: str | None = typer.Option(None, "--type"),
-    json_: bool = typer.Option(False, "--json"),
+    type_: str | None = typer.Option(None, "--type", help="only components of this type"),
+    json_: bool = _JSON,
 ) -> None:
     """The components of ORG[@VERSION]."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        entries = metadata.list_components(uow, org=org, type_=type_)
+    with failures():
+        entries = all_pages(client(ctx), "metadata.list", org=org, type=type_)
     if json_:
-        print_json([component_entry_dict(e) for e in entries])
+        print_json(entries)
         return
     table = Table("Type", "Name", "Files", "Bytes")
     for e in entries:
-        table.add_row(e.key.type, e.key.name, str(len(e.files)), str(sum(f.size for f in e.files)))
-    console.print(table)
+        table.add_row(
+            e["type"], e["name"], str(len(e["files"])), str(sum(f["size"] for f in e["files"]))
+        )
+    console.print(
+        table if entries else f"{org} holds no components{' of that type' if type_ else ''}"
+    )
 
 
 @app.command("show")
-def show(
-    ctx: typer.Context, org: str, type_: str, name: str, json_: bool = typer.Option(False, "--json")
-) -> None:
+def show(ctx: typer.Context, org: str, type_: str, name: str, json_: bool = _JSON) -> None:
     """One component of ORG[@VERSION] with its files."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        component = metadata.show_component(uow, org=org, key=ComponentKey(type_, name))
+    with failures():
+        component = client(ctx).call("metadata.show", org=org, type=type_, name=name)
     if json_:
-        print_json(
-            {
-                "type": component.type,
-                "name": component.name,
-                "files": [
-                    {"path": p, "size": len(d), "content": d.decode("utf-8", "replace")}
-                    for p, d in sorted(component.files.items())
-                ],
-            }
-        )
+        print_json(component)
         return
-    for path, data in sorted(component.files.items()):
-        console.rule(path)
-        console.print(data.decode("utf-8", "replace"), highlight=False, markup=False)
+    for f in component["files"]:
+        console.rule(escape(f["path"]))
+        console.print(f["content"], highlight=False, markup=False)
 
 
 @app.command("history")
-def history(ctx: typer.Context, org: str, json_: bool = typer.Option(False, "--json")) -> None:
+def history(ctx: typer.Context, org: str, json_: bool = _JSON) -> None:
     """Every version of ORG: number, kind, author, reason, time, size."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        versions = metadata.history(uow, org=org)
+    with failures():
+        versions = all_pages(client(ctx), "metadata.history", org=org)
     if json_:
-        print_json([version_dict(v) for v in versions])
+        print_json(versions)
         return
     table = Table("Version", "Kind", "When", "Author", "Reason", "Components")
     for v in versions:
         table.add_row(
-            str(v.number),
-            v.kind.value,
-            v.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-            v.author,
-            v.reason,
-            str(v.components),
+            str(v["number"]),
+            v["kind"],
+            v["created_at"][:19].replace("T", " "),
+            v["author"],
+            escape(v["reason"]),
+            str(v["components"]),
         )
     console.print(table)
 
 
-def _key(key: ComponentKey) -> dict[str, str]:
-    return {"type": key.type, "name": key.name}
-
-
 @app.command("where-used")
-def where_used(
-    ctx: typer.Context, org: str, type_: str, name: str, json_: bool = typer.Option(False, "--json")
-) -> None:
+def where_used(ctx: typer.Context, org: str, type_: str, name: str, json_: bool = _JSON) -> None:
     """Which components of ORG[@VERSION] reference TYPE NAME, with file and line."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        refs = dependencies.where_used(uow, org=org, key=ComponentKey(type_, name))
+    with failures():
+        refs = client(ctx).call("metadata.where_used", org=org, type=type_, name=name)
     if json_:
-        print_json([usage_dict(r) for r in refs])
+        print_json(refs)
         return
     table = Table("Used by", "Where", "Why", title=f"Where {type_}:{name} is used")
     for r in refs:
-        table.add_row(str(r.source), f"{r.path}:{r.line}" if r.line else r.path, r.reason)
+        where = f"{r['file']}:{r['line']}" if r["line"] else r["file"]
+        table.add_row(f"{r['type']}:{r['name']}", where, r["reason"])
     console.print(table if refs else f"{type_}:{name} is not used by anything in {org}")

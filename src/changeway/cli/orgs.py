@@ -1,4 +1,4 @@
-"""`changeway org ...`: production orgs."""
+"""`changeway org ...`: production orgs and every org's details."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from pathlib import Path
 
 import typer
 
-from changeway.cli.context import console, failures, print_json, state, warn_skipped
-from changeway.cli.render import org_dict, orgs_table
+from changeway.cli.client import all_pages
+from changeway.cli.context import client, console, failures, print_json, warn_skipped
+from changeway.cli.render import orgs_table
 from changeway.domain.errors import Refused
-from changeway.services import intake, metadata, orgs
 
 app = typer.Typer(help="Production orgs and every org's details.", no_args_is_help=True)
 
@@ -21,29 +21,23 @@ def create(
     from_: Path | None = typer.Option(
         None, "--from", help="initial metadata: SFDX project, package folder, mdapi folder or zip"
     ),
-    json_: bool = typer.Option(False, "--json"),
+    json_: bool = typer.Option(False, "--json", help="print the org as JSON"),
 ) -> None:
-    """Create a production org, empty or loaded from a Salesforce project."""
-    s = state(ctx)
+    """Create a production org, empty or loaded from a Salesforce project (administrators)."""
     with failures():
-        initial = intake.read_checked(from_) if from_ else None
-        with s.app.uow() as uow:
-            org = orgs.create_production(
-                uow,
-                clock=s.app.clock,
-                actor=s.actor,
-                name=name,
-                initial=initial,
-                origin=from_.name if from_ else "",
-            )
-    if initial and initial.skipped:
-        warn_skipped(initial.skipped)
-    with failures(), s.app.uow() as uow:
-        summary = orgs.show_org(uow, ref=org.id)
+        org = client(ctx).call(
+            "org.create",
+            name=name,
+            archive=str(from_) if from_ else None,
+            origin=from_.name if from_ else "",
+        )
+    skipped = org.pop("skipped")
+    if skipped:
+        warn_skipped(skipped)
     if json_:
-        print_json(org_dict(summary))
+        print_json(org)
     else:
-        console.print(f"created production org [bold]{org.name}[/] ({org.id})")
+        console.print(f"created production org [bold]{org['name']}[/] ({org['id']})")
 
 
 @app.command("set")
@@ -54,42 +48,41 @@ def set_(
         ..., "--allow-direct-changes", help="true: imports may change ORG; false: only change sets"
     ),
 ) -> None:
-    """Change an org's settings."""
-    s = state(ctx)
+    """Change an org's settings (administrators)."""
     with failures():
         allowed = _flag(allow_direct_changes, "--allow-direct-changes")
-        with s.app.uow() as uow:
-            updated = metadata.set_direct_changes(
-                uow, clock=s.app.clock, actor=s.actor, org=org, allowed=allowed
-            )
-    verb = "allows" if updated.allow_direct_changes else "refuses"
-    console.print(f"{updated.name} now {verb} direct metadata changes")
+        updated = client(ctx).call("org.set", org=org, allow_direct_changes=allowed)
+    verb = "allows" if updated["allow_direct_changes"] else "refuses"
+    console.print(f"{updated['name']} now {verb} direct metadata changes")
 
 
 @app.command("list")
-def list_(ctx: typer.Context, json_: bool = typer.Option(False, "--json")) -> None:
-    """List every org, family by family."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        summaries = orgs.list_orgs(uow)
+def list_(
+    ctx: typer.Context, json_: bool = typer.Option(False, "--json", help="print JSON")
+) -> None:
+    """List every org you may see, family by family."""
+    with failures():
+        found = all_pages(client(ctx), "org.list")
     if json_:
-        print_json([org_dict(x) for x in summaries])
+        print_json(found)
+    elif not found:
+        console.print("no orgs yet: create one with `changeway org create NAME`")
     else:
-        console.print(orgs_table(summaries))
+        console.print(orgs_table(found))
 
 
 @app.command("show")
-def show(ctx: typer.Context, org: str, json_: bool = typer.Option(False, "--json")) -> None:
+def show(
+    ctx: typer.Context, org: str, json_: bool = typer.Option(False, "--json", help="print JSON")
+) -> None:
     """Show one org (NAME, PRODUCTION/NAME or id)."""
-    s = state(ctx)
-    with failures(), s.app.uow() as uow:
-        summary = orgs.show_org(uow, ref=org)
-    data = org_dict(summary)
+    with failures():
+        data = client(ctx).call("org.show", org=org)
     if json_:
         print_json(data)
         return
     for key, value in data.items():
-        console.print(f"[bold]{key}[/]: {value}")
+        console.print(f"[bold]{key}[/]: {value}", highlight=False)
 
 
 def _flag(text: str, option: str) -> bool:

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from changeway.domain.components import ComponentKey
-from changeway.domain.errors import Refused
+from changeway.domain.errors import LimitExceeded, Refused
 from changeway.domain.orgs import Org
 
 
@@ -140,9 +140,11 @@ def expand(
 def check_limits(files: int, size: int, limits: Limits, *, name: str) -> None:
     """Refuse a change set over the file or size limit."""
     if files > limits.max_files:
-        raise Refused(f"change set {name!r} has {files} files; the limit is {limits.max_files}")
+        raise LimitExceeded(
+            f"change set {name!r} has {files} files; the limit is {limits.max_files}"
+        )
     if size > limits.max_bytes:
-        raise Refused(
+        raise LimitExceeded(
             f"change set {name!r} holds {size / 2**20:.1f} MB; the limit is"
             f" {limits.max_bytes / 2**20:.0f} MB"
         )

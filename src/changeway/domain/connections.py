@@ -1,4 +1,5 @@
-"""Deployment connections and inbound authorization: the promotion paths (SPEC §2).
+"""Deployment connections and inbound authorization: the promotion paths (docs/model.md,
+"Connections and authorization").
 
 Connections are derived, never stored: every two distinct active orgs of one family are
 connected. Authorizations are stored as (target, source) pairs, granted by the target.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from changeway.domain.errors import Refused
+from changeway.domain.errors import NotAuthorized, Refused
 from changeway.domain.orgs import Org
 
 
@@ -49,9 +50,10 @@ def require_upload_allowed(
     if not connected(source, target):
         raise Refused(_not_connected(source, target))
     if not can_upload(source, target, authorizations):
-        raise Refused(
+        raise NotAuthorized(
             f"{target.name} does not allow inbound changes from {source.name};"
-            f" an admin of {target.name} can allow it"
+            f" an admin of {target.name} can allow it",
+            details={"source": source.name, "target": target.name},
         )
 
 

@@ -1,5 +1,5 @@
 """Validations, deployments, quick deploys and rollbacks: kinds, test levels and planning
-(SPEC §5). Planning is pure: given the target's current contents and the change set, it says
+(docs/model.md, "Validation and deployment"). Planning is pure: given the target's current contents and the change set, it says
 what each component would become and which checks fail."""
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ def effective_test_level(level: TestLevel, tests: list[str], target: Org) -> Tes
     if level is TestLevel.NO_TEST_RUN and target.is_production:
         raise Refused(f"no_test_run is not allowed in production ({target.name})")
     if level is TestLevel.RUN_SPECIFIED_TESTS and not tests:
-        raise Refused("run_specified_tests needs the names of the tests to run (--tests A,B)")
+        raise Refused("run_specified_tests needs the names of the tests to run")
     if tests and level is not TestLevel.RUN_SPECIFIED_TESTS:
-        raise Refused("test names go with --test-level run_specified_tests")
+        raise Refused("test names go with the run_specified_tests test level")
     if level is TestLevel.DEFAULT:
         return TestLevel.RUN_LOCAL_TESTS if target.is_production else TestLevel.NO_TEST_RUN
     return level

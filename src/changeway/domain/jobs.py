@@ -1,4 +1,4 @@
-"""Durable jobs for long work: states, progress, lease (ARCHITECTURE: jobs)."""
+"""Durable jobs for long work: states, progress, lease (docs/model.md, "Jobs")."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
+
+from changeway.domain.audit import Stamp
 
 
 class JobStatus(StrEnum):
@@ -50,3 +52,7 @@ class Job:
     finished_at: datetime | None = None
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
+    origin: Stamp | None = None
+    """Who asked for the job, as the audit trail records it."""
+    error_code: str | None = None
+    """The machine code of the error that failed the job (docs/model.md, "Errors")."""

@@ -1,4 +1,5 @@
-"""Comparing two org versions, of one org or of two, component by component (SPEC §3)."""
+"""Comparing two org versions, of one org or of two, component by component
+(docs/model.md, "Metadata and versions")."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from dataclasses import dataclass, field
 
 from changeway.domain import tree
 from changeway.domain.components import ComponentKey
+from changeway.domain.permissions import Actor
 from changeway.domain.textdiff import FileDiff, file_diffs
-from changeway.services.ports import UnitOfWork
+from changeway.services.context import Context
 from changeway.services.versions import VersionRef, load_components, resolve_version
 
 
@@ -24,27 +26,29 @@ class Comparison:
     diffs: dict[ComponentKey, list[FileDiff]] = field(default_factory=dict)
 
 
-def compare(uow: UnitOfWork, *, a: str, b: str, with_diffs: bool = False) -> Comparison:
+def compare(ctx: Context, *, actor: Actor, a: str, b: str, with_diffs: bool = False) -> Comparison:
     """Compare ``A[@N]`` with ``B[@N]``; the cost follows the size of the difference."""
-    ref_a, ref_b = resolve_version(uow, a), resolve_version(uow, b)
-    differences = tree.diff(uow.metadata, ref_a.version.root, ref_b.version.root)
-    added = [d.key for d in differences if d.before is None]
-    deleted = [d.key for d in differences if d.after is None]
-    changed = [d for d in differences if d.before and d.after]
-    identical = ref_a.version.components - len(deleted) - len(changed)
-    diffs: dict[ComponentKey, list[FileDiff]] = {}
-    if with_diffs:
-        label_a, label_b = _label(ref_a), _label(ref_b)
-        olds = {
-            c.key: c for c in load_components(uow, {d.key: d.before for d in changed if d.before})
-        }
-        news = {
-            c.key: c for c in load_components(uow, {d.key: d.after for d in changed if d.after})
-        }
-        for d in changed:
-            diffs[d.key] = file_diffs(
-                olds[d.key].files, news[d.key].files, label_a=label_a, label_b=label_b
-            )
+    with ctx.uow(read_only=True) as uow:
+        ref_a, ref_b = resolve_version(uow, actor, a), resolve_version(uow, actor, b)
+        differences = tree.diff(uow.metadata, ref_a.version.root, ref_b.version.root)
+        added = [d.key for d in differences if d.before is None]
+        deleted = [d.key for d in differences if d.after is None]
+        changed = [d for d in differences if d.before and d.after]
+        identical = ref_a.version.components - len(deleted) - len(changed)
+        diffs: dict[ComponentKey, list[FileDiff]] = {}
+        if with_diffs:
+            label_a, label_b = _label(ref_a), _label(ref_b)
+            olds = {
+                c.key: c
+                for c in load_components(uow, {d.key: d.before for d in changed if d.before})
+            }
+            news = {
+                c.key: c for c in load_components(uow, {d.key: d.after for d in changed if d.after})
+            }
+            for d in changed:
+                diffs[d.key] = file_diffs(
+                    olds[d.key].files, news[d.key].files, label_a=label_a, label_b=label_b
+                )
     return Comparison(
         a=ref_a,
         b=ref_b,

@@ -99,9 +99,9 @@ def convert(
     A failure to write (a file name too long, a full disk) is reported as one clear line.
     """
     if to not in TARGETS:
-        raise Refused(f"--to must be one of {', '.join(TARGETS)}")
+        raise Refused(f"unknown target format {to!r}: use one of {', '.join(TARGETS)}")
     if zip and to != "mdapi":
-        raise Refused("--zip applies to --to mdapi only")
+        raise Refused("a zip is written in Metadata API format (mdapi) only")
     _check_out(out)
     metadata = formats.read_metadata(src, source_behavior_options=source_behavior_options)
     if strict:

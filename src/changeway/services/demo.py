@@ -1,4 +1,5 @@
-"""The reference scenario of SPEC §2: Prod with sandboxes Dev and Test, and their paths."""
+"""The reference scenario (docs/model.md, "Connections and authorization"): Prod with
+sandboxes Dev and Test, and their promotion paths."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from changeway.domain.clock import Clock
 from changeway.domain.errors import Refused
 from changeway.domain.jobs import Job
 from changeway.domain.orgs import OrgKind
+from changeway.domain.permissions import Actor
 from changeway.services import changesets, connections, deployments, metadata, orgs, sandboxes
+from changeway.services.context import Context
 from changeway.services.intake import read_checked
 from changeway.services.jobs import get_job
-from changeway.services.ports import UnitOfWorkFactory
 
 #: Who may send to whom: (target, source) — Test → Prod, Prod → Dev, Dev ⇄ Test.
 REFERENCE_PATHS = (("Prod", "Test"), ("Dev", "Prod"), ("Dev", "Test"), ("Test", "Dev"))
@@ -21,32 +22,18 @@ REFERENCE_PATHS = (("Prod", "Test"), ("Dev", "Prod"), ("Dev", "Test"), ("Test", 
 SAMPLE_APP = Path(__file__).resolve().parents[1] / "demo" / "sample_app"
 
 
-def build_reference_scenario(
-    uow_factory: UnitOfWorkFactory,
-    *,
-    clock: Clock,
-    actor: str,
-    run_job: Callable[[Job], Job],
-) -> None:
+def build_reference_scenario(ctx: Context, *, actor: Actor, run_job: Callable[[Job], Job]) -> None:
     """Create Prod (holding the sample app), sandboxes Dev and Test, and the reference paths."""
-    with uow_factory() as uow:
-        orgs.create_production(
-            uow,
-            clock=clock,
-            actor=actor,
-            name="Prod",
-            initial=read_checked(SAMPLE_APP),
-            origin="the sample app",
-        )
+    orgs.create_production(
+        ctx, actor=actor, name="Prod", initial=read_checked(SAMPLE_APP), origin="the sample app"
+    )
     for name in ("Dev", "Test"):
-        with uow_factory() as uow:
-            _, job = sandboxes.create_sandbox(
-                uow, clock=clock, actor=actor, name=name, kind=OrgKind.DEVELOPER, source="Prod"
-            )
+        _, job = sandboxes.create_sandbox(
+            ctx, actor=actor, name=name, kind=OrgKind.DEVELOPER, source="Prod"
+        )
         run_job(job)
     for target, source in REFERENCE_PATHS:
-        with uow_factory() as uow:
-            connections.allow_inbound(uow, clock=clock, actor=actor, target=target, source=source)
+        connections.allow_inbound(ctx, actor=actor, target=target, source=source)
 
 
 #: A change made in Dev: a new field, and the Apex class that uses it.
@@ -63,48 +50,29 @@ class Step:
     ok: bool = True
 
 
-def walk_promotion(
-    uow_factory: UnitOfWorkFactory,
-    *,
-    clock: Clock,
-    actor: str,
-    run_job: Callable[[Job], Job],
-) -> list[Step]:
+def walk_promotion(ctx: Context, *, actor: Actor, run_job: Callable[[Job], Job]) -> list[Step]:
     """Build a change in Dev, promote it Dev → Test → Prod, and show Dev → Prod refused."""
     steps: list[Step] = []
-    with uow_factory() as uow:
-        result = metadata.import_metadata(
-            uow,
-            clock=clock,
-            actor=actor,
-            org="Dev",
-            path=SAMPLE_CHANGE,
-            message="add a due date to projects",
-        )
+    result = metadata.import_metadata(
+        ctx,
+        actor=actor,
+        org="Dev",
+        incoming=read_checked(SAMPLE_CHANGE),
+        message="add a due date to projects",
+    )
     steps.append(
         Step("change Dev directly", f"{len(result.added)} added, {len(result.changed)} changed")
     )
     for org, name, target in (("Dev", "Release1", "Test"), ("Test", "Release1", "Prod")):
-        with uow_factory() as uow:
-            changesets.create_change_set(
-                uow, clock=clock, actor=actor, org=org, name=name, description="project due dates"
-            )
-        with uow_factory() as uow:
-            changesets.add_components(
-                uow, clock=clock, actor=actor, org=org, name=name, components=list(RELEASE)
-            )
-        with uow_factory() as uow:
-            changesets.upload_change_set(
-                uow, clock=clock, actor=actor, org=org, name=name, target=target
-            )
+        changesets.create_change_set(
+            ctx, actor=actor, org=org, name=name, description="project due dates"
+        )
+        changesets.add_components(ctx, actor=actor, org=org, name=name, components=list(RELEASE))
+        changesets.upload_change_set(ctx, actor=actor, org=org, name=name, target=target)
         steps.append(Step(f"upload {name} {org} → {target}", "uploaded"))
-        with uow_factory() as uow:
-            d = deployments.request_deployment(
-                uow, clock=clock, actor=actor, org=target, ref=name, check_only=False
-            )
-        job = run_job(_job(uow_factory, d.job_id))
-        with uow_factory() as uow:
-            done = deployments.get_deployment(uow, deployment_id=d.id)
+        d = deployments.request_deployment(ctx, actor=actor, org=target, ref=name, check_only=False)
+        job = run_job(_job(ctx, d.job_id))
+        done = deployments.show_deployment(ctx, actor=actor, deployment_id=d.id)
         outcomes = ", ".join(f"{c.key} {c.outcome.value}" for c in done.components)
         tests = done.tests_result.get("message", "")
         steps.append(
@@ -114,23 +82,18 @@ def walk_promotion(
                 ok=job.status.value == "succeeded",
             )
         )
-    with uow_factory() as uow:
-        changesets.create_change_set(uow, clock=clock, actor=actor, org="Dev", name="Shortcut")
-    with uow_factory() as uow:
-        changesets.add_components(
-            uow, clock=clock, actor=actor, org="Dev", name="Shortcut", components=list(RELEASE)
-        )
+    changesets.create_change_set(ctx, actor=actor, org="Dev", name="Shortcut")
+    changesets.add_components(
+        ctx, actor=actor, org="Dev", name="Shortcut", components=list(RELEASE)
+    )
     try:
-        with uow_factory() as uow:
-            changesets.upload_change_set(
-                uow, clock=clock, actor=actor, org="Dev", name="Shortcut", target="Prod"
-            )
+        changesets.upload_change_set(ctx, actor=actor, org="Dev", name="Shortcut", target="Prod")
         steps.append(Step("upload Shortcut Dev → Prod", "uploaded (unexpected!)", ok=False))
     except Refused as refusal:
-        steps.append(Step("upload Shortcut Dev → Prod", f"refused: {refusal}"))
+        steps.append(Step("upload Shortcut Dev → Prod", f"refused as expected: {refusal}"))
     return steps
 
 
-def _job(uow_factory: UnitOfWorkFactory, job_id: int | None) -> Job:
-    with uow_factory() as uow:
+def _job(ctx: Context, job_id: int | None) -> Job:
+    with ctx.uow(read_only=True) as uow:
         return get_job(uow, job_id or 0)

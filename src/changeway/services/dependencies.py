@@ -1,5 +1,6 @@
 """Dependency analysis on org versions: where-used, change set dependencies, and the
-missing-dependency check of validations and deployments (SPEC §4, §5).
+missing-dependency check of validations and deployments (docs/model.md, "Change sets" and
+"Validation and deployment").
 
 References are extracted once per component content and cached in the store, so analysing
 a version re-reads only components whose content was never analysed (incremental).
@@ -15,13 +16,14 @@ from typing import Any
 from changeway.adapters import references as extractors
 from changeway.domain import tree
 from changeway.domain.changesets import Action, Item
-from changeway.domain.clock import Clock
 from changeway.domain.components import ComponentKey
 from changeway.domain.dependencies import DependencyGraph, KeyIndex, Reference, Without
 from changeway.domain.errors import NotFound
+from changeway.domain.permissions import Actor, Permission
 from changeway.services.audit import record
-from changeway.services.changesets import get_change_set
-from changeway.services.lookup import resolve_org
+from changeway.services.changesets import find_change_set
+from changeway.services.context import Context
+from changeway.services.lookup import org_for
 from changeway.services.ports import UnitOfWork
 from changeway.services.versions import (
     component_index,
@@ -220,13 +222,14 @@ def change_set_dependencies(
     return needed
 
 
-def where_used(uow: UnitOfWork, *, org: str, key: ComponentKey) -> list[Reference]:
+def where_used(ctx: Context, *, actor: Actor, org: str, key: ComponentKey) -> list[Reference]:
     """The references to ``key`` (or a child it holds) in ``ORG[@N]``, with file and line."""
-    ref = resolve_version(uow, org)
-    exact = VersionKeys(uow, ref.version.root).get(key)
-    if exact is None:
-        raise NotFound(f"{ref.org.name} has no component {key}")
-    return graph_of(uow, component_index(uow, ref.version.root)).used_by(exact)
+    with ctx.uow(read_only=True) as uow:
+        ref = resolve_version(uow, actor, org)
+        exact = VersionKeys(uow, ref.version.root).get(key)
+        if exact is None:
+            raise NotFound(f"{ref.org.name} has no component {key}")
+        return graph_of(uow, component_index(uow, ref.version.root)).used_by(exact)
 
 
 def _encode(analysis: Analysis) -> dict[str, Any]:
@@ -266,12 +269,17 @@ def _decode(key: ComponentKey, data: Mapping[str, Any]) -> Analysis:
 
 
 def change_set_needs(
-    uow: UnitOfWork, *, org: str, name: str, target: str | None = None
+    ctx: Context, *, actor: Actor, org: str, name: str, target: str | None = None
 ) -> list[Needed]:
     """What an outbound change set's components need that it lacks (and the target lacks)."""
-    source = resolve_org(uow, org)
-    cs = get_change_set(uow, org=org, name=name)
-    destination = head_version(uow, resolve_org(uow, target)).root if target else None
+    with ctx.uow(read_only=True) as uow:
+        return _needs(uow, actor, org, name, target)
+
+
+def _needs(uow: UnitOfWork, actor: Actor, org: str, name: str, target: str | None) -> list[Needed]:
+    source = org_for(uow, actor, org)
+    cs = find_change_set(uow, source, name)
+    destination = head_version(uow, org_for(uow, actor, target)).root if target else None
     selected = [k for k, item in cs.items.items() if item.action is Action.UPSERT]
     deleted = [k for k, item in cs.items.items() if item.action is Action.DELETE]
     return change_set_dependencies(
@@ -284,25 +292,32 @@ def change_set_needs(
 
 
 def add_needed(
-    uow: UnitOfWork, *, clock: Clock, actor: str, org: str, name: str, target: str | None = None
+    ctx: Context, *, actor: Actor, org: str, name: str, target: str | None = None
 ) -> list[Needed]:
     """Add to an open change set every dependency its source can supply, transitively."""
-    source = resolve_org(uow, org)
-    cs = get_change_set(uow, org=org, name=name)
-    cs.require_open("add dependencies to")
-    needed = change_set_needs(uow, org=org, name=name, target=target)
-    added = [n for n in needed if n.in_source and n.key not in cs.items]
-    for n in added:
-        cs.items[n.key] = Item(n.key)
-    uow.change_sets.save(cs)
-    record(
-        uow,
-        at=clock.now(),
-        actor=actor,
-        action="change_set.dependencies_added",
-        org=source,
-        change_set=name,
-        components=[str(n.key) for n in added],
-    )
-    uow.commit()
+    with ctx.uow() as uow:
+        source = org_for(
+            uow,
+            actor,
+            org,
+            Permission.CREATE_UPLOAD_CHANGE_SETS,
+            action=f"edit change sets in {org}",
+        )
+        cs = find_change_set(uow, source, name)
+        cs.require_open("add dependencies to")
+        needed = _needs(uow, actor, org, name, target)
+        added = [n for n in needed if n.in_source and n.key not in cs.items]
+        for n in added:
+            cs.items[n.key] = Item(n.key)
+        uow.change_sets.save(cs)
+        record(
+            uow,
+            at=ctx.clock.now(),
+            actor=actor,
+            action="change_set.dependencies_added",
+            org=source,
+            change_set=name,
+            components=[str(n.key) for n in added],
+        )
+        uow.commit()
     return added

@@ -2,7 +2,9 @@
 
 A deployment is checked against the target's head, then applied in one transaction that
 moves the head from that version to the new one (compare-and-set): all components or none,
-and a concurrent change fails it cleanly instead of being overwritten (SPEC §5).
+and a concurrent change fails it cleanly instead of being overwritten (docs/model.md,
+"Validation and deployment"). Starting, canceling and rolling back need deploy_change_sets
+in the target org.
 """
 
 from __future__ import annotations
@@ -36,15 +38,18 @@ from changeway.domain.deployments import (
 from changeway.domain.errors import ChangewayError, Conflict, NotFound, Refused
 from changeway.domain.jobs import Job, JobStatus
 from changeway.domain.orgs import Org
+from changeway.domain.permissions import Actor, Permission
 from changeway.domain.testing import RunStatus, TestRun
 from changeway.domain.textdiff import FileDiff, file_diffs
 from changeway.domain.versions import OrgVersion, VersionKind
-from changeway.services.audit import record
+from changeway.services.audit import job_stamp, record
+from changeway.services.context import Context
 from changeway.services.dependencies import missing_dependencies
 from changeway.services.inbound import find_inbound, in_flight
 from changeway.services.intake import writer_options
 from changeway.services.jobs import JobCanceled, JobContext, enqueue
-from changeway.services.lookup import resolve_org
+from changeway.services.lookup import org_for
+from changeway.services.paging import Page, page_of
 from changeway.services.ports import TestRunner, UnitOfWork
 from changeway.services.versions import (
     commit_version,
@@ -54,17 +59,24 @@ from changeway.services.versions import (
 )
 
 RUN_JOB = "deployment.run"
+_DEPLOY = Permission.DEPLOY_CHANGE_SETS
 
 
 class DeploymentFailed(ChangewayError):
     """The deployment ran and failed its checks or tests; its results say why."""
 
+    code = "deployment_failed"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+
 
 def request_deployment(
-    uow: UnitOfWork,
+    ctx: Context,
     *,
-    clock: Clock,
-    actor: str,
+    actor: Actor,
     org: str,
     ref: str,
     check_only: bool,
@@ -74,128 +86,162 @@ def request_deployment(
     reason: str | None = None,
 ) -> Deployment:
     """Queue a validation (``check_only``) or deployment of an inbound change set."""
-    target = resolve_org(uow, org)
-    target.require_active("deploy to")
-    inbound = find_inbound(uow, target, ref)
-    _require_ready(uow, inbound)
-    effective_test_level(test_level, tests or [], target)
     _require_reason(allow_overwrite, reason)
-    return _queue(
-        uow,
-        clock=clock,
-        actor=actor,
-        target=target,
-        kind=DeploymentKind.VALIDATION if check_only else DeploymentKind.DEPLOYMENT,
-        inbound_id=inbound.id,
-        test_level=test_level,
-        tests=list(tests or []),
-        allow_overwrite=allow_overwrite,
-        overwrite_reason=reason,
-        what=inbound.name,
-    )
+    verb = "validate" if check_only else "deploy"
+    with ctx.uow() as uow:
+        target = org_for(uow, actor, org, _DEPLOY, action=f"{verb} change sets in {org}")
+        target.require_active("deploy to")
+        inbound = find_inbound(uow, target, ref)
+        _require_ready(uow, inbound)
+        effective_test_level(test_level, tests or [], target)
+        d = _queue(
+            uow,
+            ctx,
+            actor=actor,
+            target=target,
+            kind=DeploymentKind.VALIDATION if check_only else DeploymentKind.DEPLOYMENT,
+            inbound_id=inbound.id,
+            test_level=test_level,
+            tests=list(tests or []),
+            allow_overwrite=allow_overwrite,
+            overwrite_reason=reason,
+            what=inbound.name,
+        )
+        uow.commit()
+    return d
 
 
-def quick_deploy(uow: UnitOfWork, *, clock: Clock, actor: str, deployment_id: int) -> Deployment:
+def quick_deploy(ctx: Context, *, actor: Actor, deployment_id: int) -> Deployment:
     """Deploy a successful validation without running checks and tests again."""
-    validation = get_deployment(uow, deployment_id=deployment_id)
-    target = _org(uow, validation.target_org_id)
-    require_quick_deployable(validation, target, clock.now())
-    inbound = uow.change_sets.inbound(validation.inbound_id or 0)
-    if inbound is None:
-        raise NotFound(f"the change set validated by {validation.id} is gone")
-    _require_ready(uow, inbound)
-    return _queue(
-        uow,
-        clock=clock,
-        actor=actor,
-        target=target,
-        kind=DeploymentKind.QUICK_DEPLOY,
-        inbound_id=validation.inbound_id,
-        validation_id=validation.id,
-        test_level=validation.test_level,
-        tests=validation.tests,
-        allow_overwrite=validation.allow_overwrite,
-        overwrite_reason=validation.overwrite_reason,
-        what=f"validation {validation.id}",
-    )
+    with ctx.uow() as uow:
+        validation = _deployment(uow, actor, deployment_id)
+        target = _org(uow, validation.target_org_id)
+        actor.require(_DEPLOY, target, action=f"quick-deploy into {target.name}")
+        require_quick_deployable(validation, target, ctx.clock.now())
+        inbound = uow.change_sets.inbound(validation.inbound_id or 0)
+        if inbound is None:
+            raise NotFound(f"the change set validated by {validation.id} is gone")
+        _require_ready(uow, inbound)
+        d = _queue(
+            uow,
+            ctx,
+            actor=actor,
+            target=target,
+            kind=DeploymentKind.QUICK_DEPLOY,
+            inbound_id=validation.inbound_id,
+            validation_id=validation.id,
+            test_level=validation.test_level,
+            tests=validation.tests,
+            allow_overwrite=validation.allow_overwrite,
+            overwrite_reason=validation.overwrite_reason,
+            what=f"validation {validation.id}",
+        )
+        uow.commit()
+    return d
 
 
 def rollback(
-    uow: UnitOfWork,
+    ctx: Context,
     *,
-    clock: Clock,
-    actor: str,
+    actor: Actor,
     deployment_id: int,
     allow_overwrite: bool = False,
     reason: str | None = None,
 ) -> Deployment:
     """Queue a deployment that restores exactly what ``deployment_id`` touched."""
-    original = get_deployment(uow, deployment_id=deployment_id)
-    if not original.kind.changes_target or original.status is not DeploymentStatus.SUCCEEDED:
-        raise Refused(
-            f"deployment {original.id} is a {original.status.value} {original.kind.value};"
-            " only a successful deployment can be rolled back"
-        )
     _require_reason(allow_overwrite, reason)
-    target = _org(uow, original.target_org_id)
-    target.require_active("roll back in")
-    return _queue(
-        uow,
-        clock=clock,
-        actor=actor,
-        target=target,
-        kind=DeploymentKind.ROLLBACK,
-        rollback_of_id=original.id,
-        test_level=TestLevel.NO_TEST_RUN,
-        allow_overwrite=allow_overwrite,
-        overwrite_reason=reason,
-        what=f"deployment {original.id}",
-    )
+    with ctx.uow() as uow:
+        original = _deployment(uow, actor, deployment_id)
+        target = _org(uow, original.target_org_id)
+        actor.require(_DEPLOY, target, action=f"roll back deployments in {target.name}")
+        if not original.kind.changes_target or original.status is not DeploymentStatus.SUCCEEDED:
+            raise Refused(
+                f"deployment {original.id} is a {original.status.value} {original.kind.value};"
+                " only a successful deployment can be rolled back"
+            )
+        target.require_active("roll back in")
+        d = _queue(
+            uow,
+            ctx,
+            actor=actor,
+            target=target,
+            kind=DeploymentKind.ROLLBACK,
+            rollback_of_id=original.id,
+            test_level=TestLevel.NO_TEST_RUN,
+            allow_overwrite=allow_overwrite,
+            overwrite_reason=reason,
+            what=f"deployment {original.id}",
+        )
+        uow.commit()
+    return d
 
 
-def cancel(uow: UnitOfWork, *, clock: Clock, actor: str, deployment_id: int) -> Deployment:
+def cancel(ctx: Context, *, actor: Actor, deployment_id: int) -> Deployment:
     """Cancel at once while queued; a running one goes through ``canceling``."""
-    d = get_deployment(uow, deployment_id=deployment_id, lock=True)
-    if d.status.is_final or d.status is DeploymentStatus.CANCELING:
-        raise Refused(f"deployment {d.id} is {d.status.value}; there is nothing to cancel")
-    job = uow.jobs.get(d.job_id, lock=True) if d.job_id else None
-    now = clock.now()
-    if d.status is DeploymentStatus.PENDING:
-        d.status, d.finished_at = DeploymentStatus.CANCELED, now
+    with ctx.uow() as uow:
+        d = _deployment(uow, actor, deployment_id, lock=True)
+        target = _org(uow, d.target_org_id)
+        actor.require(_DEPLOY, target, action=f"cancel deployments in {target.name}")
+        if d.status.is_final or d.status is DeploymentStatus.CANCELING:
+            raise Refused(f"deployment {d.id} is {d.status.value}; there is nothing to cancel")
+        job = uow.jobs.get(d.job_id, lock=True) if d.job_id else None
+        now = ctx.clock.now()
+        if d.status is DeploymentStatus.PENDING:
+            d.status, d.finished_at = DeploymentStatus.CANCELED, now
+            if job:
+                job.status, job.finished_at, job.message = JobStatus.CANCELED, now, "canceled"
+        else:
+            d.status = DeploymentStatus.CANCELING
+            if job:
+                job.status, job.message = JobStatus.CANCELING, "canceling"
+        uow.deployments.save(d)
         if job:
-            job.status, job.finished_at, job.message = JobStatus.CANCELED, now, "canceled"
-    else:
-        d.status = DeploymentStatus.CANCELING
-        if job:
-            job.status, job.message = JobStatus.CANCELING, "canceling"
-    uow.deployments.save(d)
-    if job:
-        uow.jobs.save(job)
-    record(
-        uow,
-        at=now,
-        actor=actor,
-        action=f"{d.kind.value}.cancel_requested",
-        org=_org(uow, d.target_org_id),
-        deployment=d.id,
-        status=d.status.value,
-    )
-    uow.commit()
+            uow.jobs.save(job)
+        record(
+            uow,
+            at=now,
+            actor=actor,
+            action=f"{d.kind.value}.cancel_requested",
+            org=target,
+            deployment=d.id,
+            status=d.status.value,
+        )
+        uow.commit()
     return d
 
 
 def get_deployment(uow: UnitOfWork, *, deployment_id: int, lock: bool = False) -> Deployment:
-    """One deployment; ``lock`` holds its row until the transaction ends (PostgreSQL)."""
+    """One deployment, in the caller's transaction; ``lock`` holds its row (PostgreSQL)."""
     d = uow.deployments.get(deployment_id, lock=lock)
     if d is None:
         raise NotFound(f"no deployment {deployment_id}")
     return d
 
 
-def list_deployments(uow: UnitOfWork, *, org: str) -> list[Deployment]:
-    """Every validation and deployment into ``org`` (all its identities), oldest first."""
-    target = resolve_org(uow, org)
-    return uow.deployments.of_org([target.id])
+def show_deployment(ctx: Context, *, actor: Actor, deployment_id: int) -> Deployment:
+    """One validation or deployment, for users who may see its target org."""
+    with ctx.uow(read_only=True) as uow:
+        return _deployment(uow, actor, deployment_id)
+
+
+def _deployment(
+    uow: UnitOfWork, actor: Actor, deployment_id: int, *, lock: bool = False
+) -> Deployment:
+    """A deployment whose target the actor may see (others are not found)."""
+    d = get_deployment(uow, deployment_id=deployment_id, lock=lock)
+    target = uow.orgs.get(d.target_org_id)
+    if target is None or not actor.can_see(target):
+        raise NotFound(f"no deployment {deployment_id}")
+    return d
+
+
+def list_deployments(
+    ctx: Context, *, actor: Actor, org: str, cursor: str | None = None, limit: int | None = None
+) -> Page[Deployment]:
+    """Every validation and deployment into ``org``, oldest first, paged."""
+    with ctx.uow(read_only=True) as uow:
+        found = uow.deployments.of_org([org_for(uow, actor, org).id])
+    return page_of(found, cursor=cursor, limit=limit)
 
 
 @dataclass(frozen=True)
@@ -207,30 +253,31 @@ class Preview:
     diffs: dict[ComponentKey, list[FileDiff]]
 
 
-def preview(uow: UnitOfWork, *, org: str, ref: str, with_diffs: bool = True) -> Preview:
+def preview(ctx: Context, *, actor: Actor, org: str, ref: str, with_diffs: bool = True) -> Preview:
     """The per-component outcome of a deployment, with text diffs, without running it."""
-    target = resolve_org(uow, org)
-    inbound = find_inbound(uow, target, ref)
-    head = head_version(uow, target)
-    plan = plan_change_set(inbound.items, _current(uow, head), allow_overwrite=False)
-    diffs: dict[ComponentKey, list[FileDiff]] = {}
-    if with_diffs:
-        touched = [r for r in plan.results if r.before != r.after]
-        befores = {
-            c.key: c.files
-            for c in load_components(uow, {r.key: r.before for r in touched if r.before})
-        }
-        afters = {
-            c.key: c.files
-            for c in load_components(uow, {r.key: r.after for r in touched if r.after})
-        }
-        for r in touched:
-            diffs[r.key] = file_diffs(
-                befores.get(r.key, {}),
-                afters.get(r.key, {}),
-                label_a=f"{target.name}",
-                label_b=f"{inbound.name}",
-            )
+    with ctx.uow(read_only=True) as uow:
+        target = org_for(uow, actor, org)
+        inbound = find_inbound(uow, target, ref)
+        head = head_version(uow, target)
+        plan = plan_change_set(inbound.items, _current(uow, head), allow_overwrite=False)
+        diffs: dict[ComponentKey, list[FileDiff]] = {}
+        if with_diffs:
+            touched = [r for r in plan.results if r.before != r.after]
+            befores = {
+                c.key: c.files
+                for c in load_components(uow, {r.key: r.before for r in touched if r.before})
+            }
+            afters = {
+                c.key: c.files
+                for c in load_components(uow, {r.key: r.after for r in touched if r.after})
+            }
+            for r in touched:
+                diffs[r.key] = file_diffs(
+                    befores.get(r.key, {}),
+                    afters.get(r.key, {}),
+                    label_a=f"{target.name}",
+                    label_b=f"{inbound.name}",
+                )
     return Preview(target, plan.results, diffs)
 
 
@@ -272,7 +319,7 @@ class RunDeployment:
         if plan.failed or tests.failed:
             why = "tests failed: " + tests.message if tests.failed else _failure_summary(plan)
             self._finish(ctx, d, DeploymentStatus.FAILED, plan, tests, timings, started, error=why)
-            raise DeploymentFailed(why)
+            raise DeploymentFailed(why, code=_failure_code(plan, tests))
         if not d.kind.changes_target:
             d.base_version_id = head.id
             self._finish(ctx, d, DeploymentStatus.SUCCEEDED, plan, tests, timings, started)
@@ -374,7 +421,8 @@ class RunDeployment:
                 )
             except Conflict:
                 raise DeploymentFailed(
-                    f"{target.name} changed while the deployment ran; nothing was applied"
+                    f"{target.name} changed while the deployment ran; nothing was applied",
+                    code="conflict",
                 ) from None
             if d.inbound_id and d.kind is not DeploymentKind.ROLLBACK:
                 inbound = uow.change_sets.inbound(d.inbound_id)
@@ -423,7 +471,7 @@ class RunDeployment:
         record(
             uow,
             at=d.finished_at,
-            actor=d.created_by,
+            actor=job_stamp(ctx.job),
             action=f"{d.kind.value}.{status.value}",
             org=_org(uow, d.target_org_id),
             deployment=d.id,
@@ -446,7 +494,7 @@ class RunDeployment:
         record(
             uow,
             at=d.finished_at,
-            actor=d.created_by,
+            actor=job_stamp(ctx.job),
             action=f"{d.kind.value}.canceled",
             org=_org(uow, d.target_org_id),
             deployment=d.id,
@@ -518,7 +566,8 @@ def _verify(uow: UnitOfWork, root: str, plan: Plan) -> None:
     for key, wanted in plan.changes.items():
         if tree.lookup(uow.metadata, root, key) != wanted:
             raise DeploymentFailed(
-                f"internal check failed: {key} did not reach its expected content"
+                f"internal check failed: {key} did not reach its expected content",
+                code="internal_error",
             )
 
 
@@ -529,23 +578,24 @@ def _current(uow: UnitOfWork, head: OrgVersion) -> Callable[[ComponentKey], str 
 
 def _queue(
     uow: UnitOfWork,
+    ctx: Context,
     *,
-    clock: Clock,
-    actor: str,
+    actor: Actor,
     target: Org,
     kind: DeploymentKind,
     what: str,
     **fields: Any,
 ) -> Deployment:
-    """Record a pending deployment of ``kind`` into ``target`` and the job that will run it."""
+    """Record a pending deployment of ``kind`` into ``target`` and the job that will run it,
+    in the caller's transaction."""
     d = uow.deployments.add(
         Deployment(
             id=0,
             kind=kind,
             target_org_id=target.id,
             status=DeploymentStatus.PENDING,
-            created_by=actor,
-            created_at=clock.now(),
+            created_by=actor.label,
+            created_at=ctx.clock.now(),
             **fields,
         )
     )
@@ -555,14 +605,14 @@ def _queue(
         actor=actor,
         org_id=target.id,
         payload={"deployment_id": d.id},
-        clock=clock,
+        clock=ctx.clock,
         queue_key=f"deploy:{target.id}",
     )
     d.job_id = job.id
     uow.deployments.save(d)
     record(
         uow,
-        at=clock.now(),
+        at=ctx.clock.now(),
         actor=actor,
         action=f"{d.kind.value}.requested",
         org=target,
@@ -573,7 +623,6 @@ def _queue(
         allow_overwrite=d.allow_overwrite,
         reason=d.overwrite_reason,
     )
-    uow.commit()
     return d
 
 
@@ -587,9 +636,15 @@ def _require_ready(uow: UnitOfWork, inbound: InboundChangeSet) -> None:
 
 def _require_reason(allow_overwrite: bool, reason: str | None) -> None:
     if allow_overwrite and not (reason and reason.strip()):
-        raise Refused("--allow-overwrite needs --reason TEXT (it is recorded)")
+        raise Refused(
+            "overwriting conflicts needs a reason (it is recorded)",
+            details={"rule": "overwrite_reason"},
+        )
     if reason and not allow_overwrite:
-        raise Refused("--reason goes with --allow-overwrite")
+        raise Refused(
+            "a reason goes with allowing overwrites, and only with it",
+            details={"rule": "overwrite_reason"},
+        )
 
 
 def _reason(uow: UnitOfWork, d: Deployment) -> str:
@@ -599,6 +654,18 @@ def _reason(uow: UnitOfWork, d: Deployment) -> str:
     source = uow.orgs.get(inbound.source_org_id) if inbound else None
     name = inbound.name if inbound else "?"
     return f"{d.kind.value} {d.id}: change set {name!r} from {source.name if source else '?'}"
+
+
+def _failure_code(plan: Plan, tests: TestRun) -> str:
+    """The machine code of a failed deployment: tests, conflicts, dependencies, or files."""
+    failed = [r.problem or "" for r in plan.results if r.outcome is Outcome.FAILED]
+    if tests.failed and not failed:
+        return "tests_failed"
+    if any(p.startswith("conflict") for p in failed):
+        return "conflict"
+    if any(("still used by" in p or p.startswith("missing dependency")) for p in failed):
+        return "missing_dependency"
+    return "invalid_metadata"
 
 
 def _failure_summary(plan: Plan) -> str:

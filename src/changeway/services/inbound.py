@@ -1,20 +1,42 @@
-"""Inbound change sets: list, show, delete; and finding one by name or id (SPEC §4)."""
+"""Inbound change sets: list, show, delete; and finding one by name or id (docs/model.md,
+"Change sets"). Deleting one needs deploy_change_sets in the receiving org."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from changeway.domain.changesets import InboundChangeSet, InboundStatus
-from changeway.domain.clock import Clock
 from changeway.domain.deployments import DeploymentStatus
 from changeway.domain.errors import NotFound, Refused
 from changeway.domain.orgs import Org
+from changeway.domain.permissions import Actor, Permission
 from changeway.services.audit import record
-from changeway.services.lookup import resolve_org
+from changeway.services.context import Context
+from changeway.services.lookup import org_for
+from changeway.services.paging import Page, page_of
 from changeway.services.ports import UnitOfWork
 
 
-def list_inbound(uow: UnitOfWork, *, org: str) -> list[InboundChangeSet]:
-    """Change sets uploaded to ``org``, awaiting deployment or deployed."""
-    return uow.change_sets.inbound_of([resolve_org(uow, org).id])
+@dataclass(frozen=True)
+class Inbound:
+    """An inbound change set with the names of the orgs it travelled between."""
+
+    change_set: InboundChangeSet
+    source: str
+    target: str
+
+
+def list_inbound(
+    ctx: Context, *, actor: Actor, org: str, cursor: str | None = None, limit: int | None = None
+) -> Page[Inbound]:
+    """Change sets uploaded to ``org``, awaiting deployment or deployed, paged."""
+    with ctx.uow(read_only=True) as uow:
+        target = org_for(uow, actor, org)
+        page = page_of(uow.change_sets.inbound_of([target.id]), cursor=cursor, limit=limit)
+        names = {i.source_org_id: org_name(uow, i.source_org_id) for i in page.items}
+    return Page(
+        [Inbound(i, names[i.source_org_id], target.name) for i in page.items], page.next_cursor
+    )
 
 
 def find_inbound(uow: UnitOfWork, target: Org, ref: str) -> InboundChangeSet:
@@ -35,35 +57,43 @@ def find_inbound(uow: UnitOfWork, target: Org, ref: str) -> InboundChangeSet:
     return live[0]
 
 
-def get_inbound(uow: UnitOfWork, *, org: str, ref: str) -> InboundChangeSet:
+def get_inbound(ctx: Context, *, actor: Actor, org: str, ref: str) -> Inbound:
     """One inbound change set of ``org``."""
-    return find_inbound(uow, resolve_org(uow, org), ref)
+    with ctx.uow(read_only=True) as uow:
+        target = org_for(uow, actor, org)
+        found = find_inbound(uow, target, ref)
+        return Inbound(found, org_name(uow, found.source_org_id), target.name)
 
 
-def delete_inbound(
-    uow: UnitOfWork, *, clock: Clock, actor: str, org: str, ref: str
-) -> InboundChangeSet:
+def delete_inbound(ctx: Context, *, actor: Actor, org: str, ref: str) -> InboundChangeSet:
     """Delete an inbound change set (refused while one of its deployments is under way)."""
-    target = resolve_org(uow, org)
-    inbound = find_inbound(uow, target, ref)
-    running = in_flight(uow, inbound)
-    if running:
-        raise Refused(
-            f"inbound change set {inbound.name!r} has deployment {running[0]} under way;"
-            " cancel it or wait"
+    with ctx.uow() as uow:
+        target = org_for(
+            uow,
+            actor,
+            org,
+            Permission.DEPLOY_CHANGE_SETS,
+            action=f"delete inbound change sets of {org}",
         )
-    inbound.status = InboundStatus.DELETED
-    uow.change_sets.save_inbound(inbound)
-    record(
-        uow,
-        at=clock.now(),
-        actor=actor,
-        action="inbound_change_set.deleted",
-        org=target,
-        change_set=inbound.name,
-        inbound_id=inbound.id,
-    )
-    uow.commit()
+        inbound = find_inbound(uow, target, ref)
+        running = in_flight(uow, inbound)
+        if running:
+            raise Refused(
+                f"inbound change set {inbound.name!r} has deployment {running[0]} under way;"
+                " cancel it or wait"
+            )
+        inbound.status = InboundStatus.DELETED
+        uow.change_sets.save_inbound(inbound)
+        record(
+            uow,
+            at=ctx.clock.now(),
+            actor=actor,
+            action="inbound_change_set.deleted",
+            org=target,
+            change_set=inbound.name,
+            inbound_id=inbound.id,
+        )
+        uow.commit()
     return inbound
 
 

@@ -21,6 +21,10 @@ from typing import Any, Protocol
 from changeway.domain.clock import Clock
 from changeway.domain.errors import ChangewayError, NotFound
 from changeway.domain.jobs import LEASE, MAX_ATTEMPTS, Job, JobStatus
+from changeway.domain.permissions import Actor, Permission
+from changeway.services.context import Context
+from changeway.services.lookup import org_for
+from changeway.services.paging import Page, keyset_page
 from changeway.services.ports import UnitOfWork, UnitOfWorkFactory
 
 ProgressListener = Callable[[Job], None]
@@ -99,7 +103,7 @@ def enqueue(
     uow: UnitOfWork,
     *,
     kind: str,
-    actor: str,
+    actor: Actor,
     org_id: str | None,
     payload: Mapping[str, Any],
     clock: Clock,
@@ -114,9 +118,10 @@ def enqueue(
             org_id=org_id,
             payload=dict(payload),
             created_at=clock.now(),
-            actor=actor,
+            actor=actor.label,
             queue_key=queue_key,
             message="queued",
+            origin=actor.stamp,
         )
     )
 
@@ -127,6 +132,45 @@ def get_job(uow: UnitOfWork, job_id: int) -> Job:
     if job is None:
         raise NotFound(f"no job {job_id}")
     return job
+
+
+def show_job(ctx: Context, *, actor: Actor, job_id: int) -> Job:
+    """One job, for whoever asked for it, administrators, or users who may see its org."""
+    with ctx.uow(read_only=True) as uow:
+        job = get_job(uow, job_id)
+        if not _may_see(uow, actor, job):
+            raise NotFound(f"no job {job_id}")
+    return job
+
+
+def list_jobs(
+    ctx: Context,
+    *,
+    actor: Actor,
+    org: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[Job]:
+    """Jobs newest first (of one org, or every org the actor may see), paged."""
+    with ctx.uow(read_only=True) as uow:
+        ids: list[str] | None = None
+        if org is not None:
+            ids = [org_for(uow, actor, org).id]
+        elif not actor.is_admin:
+            ids = [o.id for o in uow.orgs.all(include_gone=True) if actor.can_see(o)]
+        return keyset_page(
+            lambda before, n: uow.jobs.list(org_ids=ids, before=before, limit=n),
+            lambda j: j.id,
+            cursor=cursor,
+            limit=limit,
+        )
+
+
+def _may_see(uow: UnitOfWork, actor: Actor, job: Job) -> bool:
+    if actor.is_admin or (job.origin is not None and job.origin.user == actor.name):
+        return True
+    org = uow.orgs.get(job.org_id) if job.org_id else None
+    return org is not None and actor.holds(Permission.VIEW_SETUP, org)
 
 
 def claim(
@@ -180,9 +224,17 @@ def execute(
     except JobCanceled:
         return _end(job.id, uow_factory, clock, JobStatus.CANCELED, "canceled", listener)
     except ChangewayError as error:
-        return _fail(job.id, uow_factory, clock, handlers, str(error), listener)
+        return _fail(job.id, uow_factory, clock, handlers, str(error), listener, error.code)
     except Exception as error:  # an unexpected fault must still end the job, never leave it stuck
-        return _fail(job.id, uow_factory, clock, handlers, f"internal error: {error!r}", listener)
+        return _fail(
+            job.id,
+            uow_factory,
+            clock,
+            handlers,
+            f"internal error: {error!r}",
+            listener,
+            "internal_error",
+        )
     return _end(job.id, uow_factory, clock, JobStatus.SUCCEEDED, "done", listener, result)
 
 
@@ -248,7 +300,7 @@ def wait_for(
     """Follow a job to its end, running it here when no other worker has it (embedded mode)."""
     deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
     while True:
-        with uow_factory() as uow:
+        with uow_factory(read_only=True) as uow:
             job = get_job(uow, job_id)
         if job.status.is_final:
             return job
@@ -276,10 +328,11 @@ def _fail(
     handlers: Mapping[str, JobHandler],
     error: str,
     listener: ProgressListener | None,
+    code: str,
 ) -> Job:
     with uow_factory() as uow:
         job = get_job(uow, job_id)
-        _finish_failed(uow, job, handlers, error, clock.now())
+        _finish_failed(uow, job, handlers, error, clock.now(), code)
         uow.commit()
     if listener:
         listener(job)
@@ -287,12 +340,18 @@ def _fail(
 
 
 def _finish_failed(
-    uow: UnitOfWork, job: Job, handlers: Mapping[str, JobHandler], error: str, now: datetime
+    uow: UnitOfWork,
+    job: Job,
+    handlers: Mapping[str, JobHandler],
+    error: str,
+    now: datetime,
+    code: str = "abandoned",
 ) -> None:
     job.finished_at = now
     handlers[job.kind].fail(uow, job, error)
     job.status = JobStatus.FAILED
     job.error = error
+    job.error_code = code
     job.message = "failed"
     job.lease_owner = job.lease_expires_at = None
     uow.jobs.save(job)

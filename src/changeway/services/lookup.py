@@ -1,9 +1,11 @@
-"""Finding orgs by what users type: a name, ``PRODUCTION/NAME``, or an id."""
+"""Finding orgs by what users type (a name, ``PRODUCTION/NAME``, or an id), and only those
+the acting user may see."""
 
 from __future__ import annotations
 
 from changeway.domain.errors import NotFound, Refused
 from changeway.domain.orgs import Org
+from changeway.domain.permissions import Actor, Permission
 from changeway.services.ports import UnitOfWork
 
 
@@ -26,6 +28,22 @@ def resolve_org(uow: UnitOfWork, ref: str) -> Org:
         choices = ", ".join(sorted(f"{_production_name(uow, o)}/{o.name}" for o in matches))
         raise Refused(f"{ref!r} names several orgs; say which: {choices}")
     return _one(matches, ref)
+
+
+def org_for(
+    uow: UnitOfWork,
+    actor: Actor,
+    ref: str,
+    permission: Permission = Permission.VIEW_SETUP,
+    *,
+    action: str = "see",
+) -> Org:
+    """The org ``ref`` names, if ``actor`` holds ``permission`` there (view_setup: may see it)."""
+    org = resolve_org(uow, ref)
+    actor.require(Permission.VIEW_SETUP, org, action=f"see {org.name}")
+    if permission is not Permission.VIEW_SETUP:
+        actor.require(permission, org, action=action)
+    return org
 
 
 def refresh_copy_of(uow: UnitOfWork, sandbox: Org) -> Org | None:

@@ -1,9 +1,15 @@
-"""Org metadata: import, export, list, show, history, and the direct-changes setting."""
+"""Org metadata: import, export, list, show, history (docs/model.md, "Metadata and versions").
+
+Services take and return data: an import takes a ``MetadataSet`` read (and checked) before
+any transaction starts; an export returns components, which ``export_archive`` lays out in
+source or Metadata API format, as one zip.
+"""
 
 from __future__ import annotations
 
-import shutil
+import io
 import tempfile
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -11,15 +17,16 @@ from typing import Any
 
 from changeway.adapters import formats
 from changeway.domain import tree
-from changeway.domain.clock import Clock
 from changeway.domain.components import Component, ComponentKey
 from changeway.domain.errors import NotFound, Refused
 from changeway.domain.orgs import Org
+from changeway.domain.permissions import Actor, Permission
 from changeway.domain.versions import OrgVersion, VersionKind
 from changeway.services.audit import record
-from changeway.services.intake import project_settings, read_checked, writer_options
-from changeway.services.lookup import resolve_org
-from changeway.services.ports import UnitOfWork
+from changeway.services.context import Context
+from changeway.services.intake import project_settings, writer_options
+from changeway.services.lookup import org_for
+from changeway.services.paging import Page, page_of
 from changeway.services.versions import (
     commit_version,
     component_file_refs,
@@ -29,6 +36,8 @@ from changeway.services.versions import (
     resolve_version,
     store_components,
 )
+
+FORMATS = ("source", "mdapi")
 
 
 @dataclass(frozen=True)
@@ -47,101 +56,74 @@ class ImportResult:
 
 
 def import_metadata(
-    uow: UnitOfWork,
+    ctx: Context,
     *,
-    clock: Clock,
-    actor: str,
+    actor: Actor,
     org: str,
-    path: Path,
+    incoming: formats.MetadataSet,
     replace_all: bool = False,
     message: str | None = None,
+    origin: str = "an import",
 ) -> ImportResult:
-    """Merge (or with ``replace_all``, make the org exactly) the metadata at ``path``.
-
-    The input is read and checked in full before anything is written.
-    """
-    target = resolve_org(uow, org)
-    target.require_active("change the metadata of")
-    if not target.allow_direct_changes:
-        raise Refused(
-            f"{target.name} refuses direct metadata changes: only change sets along authorized"
-            f" paths change it (an admin may allow them with"
-            f" `changeway org set {target.name} --allow-direct-changes true`)"
+    """Merge (or with ``replace_all``, make the org exactly) ``incoming``, read and checked
+    by the caller (``intake.read_checked``) before this write transaction starts."""
+    with ctx.uow() as uow:
+        target = org_for(
+            uow, actor, org, Permission.MODIFY_METADATA, action=f"change {org}'s metadata"
         )
-    incoming = read_checked(path)
-    head = head_version(uow, target)
-    hashes = store_components(uow, incoming.components)
-    changes: dict[ComponentKey, str | None] = dict(hashes)
-    for key in (*incoming.destructive_pre, *incoming.destructive_post):
-        changes[key] = None
-    if replace_all:
-        for key in component_index(uow, head.root):
-            changes.setdefault(key, None)
-    root = tree.apply_changes(uow.metadata, head.root, changes)
-    differences = tree.diff(uow.metadata, head.root, root)
-    added = [d.key for d in differences if d.before is None]
-    deleted = [d.key for d in differences if d.after is None]
-    changed = [d.key for d in differences if d.before and d.after]
-    if not differences:
-        return ImportResult(target, None, [], [], [], incoming.skipped)
-    now = clock.now()
-    reason = message or f"import of {path.name}"
-    version = commit_version(
-        uow,
-        org=target,
-        root=root,
-        kind=VersionKind.IMPORT,
-        author=actor,
-        reason=reason,
-        at=now,
-        parent_id=head.id,
-    )
-    record(
-        uow,
-        at=now,
-        actor=actor,
-        action="metadata.imported",
-        org=target,
-        version=version.number,
-        added=len(added),
-        changed=len(changed),
-        deleted=len(deleted),
-        replace=replace_all,
-        reason=reason,
-    )
-    updated = replace(
-        target, head_version_id=version.id, project=project_settings(incoming, target.project)
-    )
-    uow.orgs.save(updated)
-    uow.commit()
-    return ImportResult(
-        updated,
-        version,
-        added,
-        changed,
-        deleted,
-        incoming.skipped,
-    )
-
-
-def set_direct_changes(
-    uow: UnitOfWork, *, clock: Clock, actor: str, org: str, allowed: bool
-) -> Org:
-    """Allow or refuse direct metadata changes (imports) in an org."""
-    target = resolve_org(uow, org)
-    target.require_active("change the settings of")
-    updated = replace(target, allow_direct_changes=allowed)
-    uow.orgs.save(updated)
-    record(
-        uow,
-        at=clock.now(),
-        actor=actor,
-        action="org.settings_changed",
-        org=target,
-        allow_direct_changes=allowed,
-    )
-    uow.commit()
-    return updated
+        target.require_active("change the metadata of")
+        if not target.allow_direct_changes:
+            raise Refused(
+                f"{target.name} refuses direct metadata changes: only change sets along"
+                " authorized paths change it (an administrator may allow direct changes)",
+                details={"rule": "direct_changes", "org": target.name},
+            )
+        head = head_version(uow, target)
+        hashes = store_components(uow, incoming.components)
+        changes: dict[ComponentKey, str | None] = dict(hashes)
+        for key in (*incoming.destructive_pre, *incoming.destructive_post):
+            changes[key] = None
+        if replace_all:
+            for key in component_index(uow, head.root):
+                changes.setdefault(key, None)
+        root = tree.apply_changes(uow.metadata, head.root, changes)
+        differences = tree.diff(uow.metadata, head.root, root)
+        added = [d.key for d in differences if d.before is None]
+        deleted = [d.key for d in differences if d.after is None]
+        changed = [d.key for d in differences if d.before and d.after]
+        if not differences:
+            return ImportResult(target, None, [], [], [], incoming.skipped)
+        now = ctx.clock.now()
+        reason = message or f"import of {origin}"
+        version = commit_version(
+            uow,
+            org=target,
+            root=root,
+            kind=VersionKind.IMPORT,
+            author=actor.label,
+            reason=reason,
+            at=now,
+            parent_id=head.id,
+        )
+        record(
+            uow,
+            at=now,
+            actor=actor,
+            action="metadata.imported",
+            org=target,
+            version=version.number,
+            added=len(added),
+            changed=len(changed),
+            deleted=len(deleted),
+            replace=replace_all,
+            reason=reason,
+        )
+        updated = replace(
+            target, head_version_id=version.id, project=project_settings(incoming, target.project)
+        )
+        uow.orgs.save(updated)
+        uow.commit()
+    return ImportResult(updated, version, added, changed, deleted, incoming.skipped)
 
 
 @dataclass(frozen=True)
@@ -152,61 +134,104 @@ class ComponentEntry:
     files: list[tree.FileRef]
 
 
-def list_components(uow: UnitOfWork, *, org: str, type_: str | None = None) -> list[ComponentEntry]:
-    """The components of ``ORG[@N]``, optionally of one type, in key order."""
-    ref = resolve_version(uow, org)
-    index = component_index(uow, ref.version.root, type_=type_)
-    refs = component_file_refs(uow, index)
-    return [ComponentEntry(key, refs[key]) for key in sorted(index)]
+def list_components(
+    ctx: Context,
+    *,
+    actor: Actor,
+    org: str,
+    type_: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[ComponentEntry]:
+    """The components of ``ORG[@N]``, optionally of one type, in key order, paged."""
+    with ctx.uow(read_only=True) as uow:
+        ref = resolve_version(uow, actor, org)
+        index = component_index(uow, ref.version.root, type_=type_)
+        keys = page_of(sorted(index), cursor=cursor, limit=limit)
+        refs = component_file_refs(uow, {k: index[k] for k in keys.items})
+    return Page([ComponentEntry(k, refs[k]) for k in keys.items], keys.next_cursor)
 
 
-def show_component(uow: UnitOfWork, *, org: str, key: ComponentKey) -> Component:
+def show_component(ctx: Context, *, actor: Actor, org: str, key: ComponentKey) -> Component:
     """One component of ``ORG[@N]`` with its files' contents."""
-    ref = resolve_version(uow, org)
-    digest = tree.lookup(uow.metadata, ref.version.root, key)
-    if digest is None:
-        raise NotFound(f"{ref.org.name} has no component {key}")
-    return load_components(uow, {key: digest})[0]
+    with ctx.uow(read_only=True) as uow:
+        ref = resolve_version(uow, actor, org)
+        digest = tree.lookup(uow.metadata, ref.version.root, key)
+        if digest is None:
+            raise NotFound(f"{ref.org.name} has no component {key}")
+        return load_components(uow, {key: digest})[0]
 
 
-def history(uow: UnitOfWork, *, org: str) -> list[OrgVersion]:
-    """Every version of the org, oldest first."""
-    return uow.metadata.versions(resolve_org(uow, org).id)
+def history(
+    ctx: Context, *, actor: Actor, org: str, cursor: str | None = None, limit: int | None = None
+) -> Page[OrgVersion]:
+    """The org's versions, oldest first, paged."""
+    with ctx.uow(read_only=True) as uow:
+        versions = uow.metadata.versions(org_for(uow, actor, org).id)
+    return page_of(versions, cursor=cursor, limit=limit)
 
 
 @dataclass(frozen=True)
-class ExportResult:
-    """Where an export went and what it held."""
+class Export:
+    """The components of an org version, and how the org lays out its project."""
 
     org: Org
     version: OrgVersion
-    components: int
-    out: Path
+    components: list[Component]
+
+    @property
+    def project(self) -> Mapping[str, Any]:
+        return self.org.project
 
 
 def export_metadata(
-    uow: UnitOfWork,
+    ctx: Context,
     *,
+    actor: Actor,
     org: str,
-    out: Path,
-    fmt: str,
-    zip_output: bool = False,
-    manifest: Path | None = None,
-) -> ExportResult:
-    """Write ``ORG[@N]`` (or the part a package.xml names) in source or Metadata API format."""
-    if fmt not in ("source", "mdapi"):
+    members: list[tuple[str, str]] | None = None,
+) -> Export:
+    """The components of ``ORG[@N]``, or those a manifest's ``members`` name (``*`` for
+    every member of a type)."""
+    with ctx.uow(read_only=True) as uow:
+        ref = resolve_version(uow, actor, org)
+        index = component_index(uow, ref.version.root)
+        if members is not None:
+            index = _select(index, members)
+        components = load_components(uow, index)
+    return Export(ref.org, ref.version, components)
+
+
+def check_format(fmt: str, *, zip_output: bool = False) -> None:
+    """Refuse an unknown export format, or a zip of source format."""
+    if fmt not in FORMATS:
         raise Refused(f"unknown format {fmt!r}: use source or mdapi")
     if zip_output and fmt != "mdapi":
-        raise Refused("--zip goes with --format mdapi")
-    if out.exists() and (out.is_file() or any(out.iterdir())):
-        raise Refused(f"{out} exists and is not empty; give a new folder")
-    ref = resolve_version(uow, org)
-    index = component_index(uow, ref.version.root)
-    if manifest is not None:
-        index = _select(index, formats.parse_manifest(manifest))
-    components = load_components(uow, index)
-    _write_atomically(components, out, fmt=fmt, zip_output=zip_output, project=ref.org.project)
-    return ExportResult(ref.org, ref.version, len(components), out)
+        raise Refused("a zip is written in Metadata API format (mdapi) only")
+
+
+def export_archive(export: Export, *, fmt: str) -> bytes:
+    """An export as one zip archive (for clients of a server)."""
+    check_format(fmt)
+    with tempfile.TemporaryDirectory(prefix="changeway-export-") as scratch:
+        target = Path(scratch) / "out"
+        if fmt == "mdapi":
+            _write(export, target, fmt=fmt, zip_output=True)
+            return target.read_bytes()
+        _write(export, target, fmt=fmt, zip_output=False)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(p for p in target.rglob("*") if p.is_file()):
+                archive.write(path, path.relative_to(target).as_posix())
+    return buffer.getvalue()
+
+
+def _write(export: Export, target: Path, *, fmt: str, zip_output: bool) -> None:
+    options = writer_options(export.project)
+    if fmt == "source":
+        formats.write_source(export.components, target, **options)
+    else:
+        formats.write_mdapi(export.components, target, zip=zip_output, **options)
 
 
 def _select(
@@ -219,28 +244,3 @@ def _select(
     if missing:
         raise NotFound("the org has no " + ", ".join(str(k) for k in missing[:10]))
     return {k: h for k, h in index.items() if k in wanted or k.type in wanted_types}
-
-
-def _write_atomically(
-    components: list[Component],
-    out: Path,
-    *,
-    fmt: str,
-    zip_output: bool,
-    project: Mapping[str, Any],
-) -> None:
-    """Write into a scratch folder beside ``out`` and move it into place only when complete,
-    laid out as the org's project is (API version, opt-in decompositions)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".changeway-export-", dir=out.parent))
-    try:
-        target = scratch / "out"
-        if fmt == "source":
-            formats.write_source(components, target, **writer_options(project))
-        else:
-            formats.write_mdapi(components, target, zip=zip_output, **writer_options(project))
-        if out.exists():
-            out.rmdir()
-        target.rename(out)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)

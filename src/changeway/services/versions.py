@@ -10,8 +10,9 @@ from changeway.domain import tree
 from changeway.domain.components import Component, ComponentKey
 from changeway.domain.errors import NotFound, Refused
 from changeway.domain.orgs import Org
+from changeway.domain.permissions import Actor
 from changeway.domain.versions import OrgVersion, VersionKind
-from changeway.services.lookup import resolve_org
+from changeway.services.lookup import org_for
 from changeway.services.ports import UnitOfWork
 
 
@@ -23,10 +24,11 @@ class VersionRef:
     version: OrgVersion
 
 
-def resolve_version(uow: UnitOfWork, ref: str) -> VersionRef:
-    """``ORG`` (its head) or ``ORG@N`` (version number N of that org)."""
+def resolve_version(uow: UnitOfWork, actor: Actor, ref: str) -> VersionRef:
+    """``ORG`` (its head) or ``ORG@N`` (version number N of that org), of an org the actor
+    may see."""
     name, sep, number = ref.rpartition("@") if "@" in ref else (ref, "", "")
-    org = resolve_org(uow, name if sep else ref)
+    org = org_for(uow, actor, name if sep else ref)
     if not sep:
         return VersionRef(org, head_version(uow, org))
     if not number.isdigit():

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from changeway.adapters.db import schema as t
-from changeway.domain.audit import AuditEvent
+from changeway.domain.audit import AuditEvent, AuditFilter, Stamp
 from changeway.domain.connections import Authorization
 from changeway.domain.jobs import Job, JobStatus
 from changeway.domain.orgs import GONE, Org, OrgKind, OrgStatus, SandboxLimits
@@ -111,10 +111,15 @@ class JobRepository:
         row = self._conn.execute(query).first()
         return _job(row) if row else None
 
-    def list(self, *, org_id: str | None = None, limit: int = 50) -> list[Job]:
+    def list(
+        self, *, org_ids: Iterable[str] | None = None, before: int | None = None, limit: int
+    ) -> list[Job]:
+        """Jobs newest first, ``limit`` of them with ids below ``before`` (keyset paging)."""
         query = sa.select(t.jobs).order_by(t.jobs.c.id.desc()).limit(limit)
-        if org_id:
-            query = query.where(t.jobs.c.org_id == org_id)
+        if org_ids is not None:
+            query = query.where(t.jobs.c.org_id.in_(list(org_ids)))
+        if before is not None:
+            query = query.where(t.jobs.c.id < before)
         return [_job(r) for r in self._conn.execute(query)]
 
     def claimable(self, now: datetime, *, job_id: int | None = None) -> Job | None:
@@ -175,13 +180,35 @@ class AuditRepository:
                 org_id=event.org_id,
                 org_name=event.org_name,
                 details=event.details,
+                user_name=event.user,
+                by_user=event.by,
+                entrypoint=event.entrypoint,
             )
         )
 
-    def list(self, *, org_ids: Iterable[str] | None = None, limit: int = 1000) -> list[AuditEvent]:
-        query = sa.select(t.audit_events).order_by(t.audit_events.c.id).limit(limit)
-        if org_ids is not None:
-            query = query.where(t.audit_events.c.org_id.in_(list(org_ids)))
+    def list(
+        self, where: AuditFilter = AuditFilter(), *, after: int | None = None, limit: int
+    ) -> list[AuditEvent]:
+        """Entries oldest first, ``limit`` of them with ids above ``after`` (keyset paging)."""
+        a = t.audit_events
+        query = sa.select(a).order_by(a.c.id).limit(limit)
+        if after is not None:
+            query = query.where(a.c.id > after)
+        if where.org_ids is not None:
+            query = query.where(a.c.org_id.in_(sorted(where.org_ids)))
+        if where.user is not None:
+            name = where.user.lower()
+            query = query.where(
+                sa.or_(sa.func.lower(a.c.user_name) == name, sa.func.lower(a.c.by_user) == name)
+            )
+        if where.action is not None:
+            query = query.where(
+                sa.or_(a.c.action == where.action, a.c.action.startswith(where.action + "."))
+            )
+        if where.since is not None:
+            query = query.where(a.c.at >= where.since)
+        if where.until is not None:
+            query = query.where(a.c.at < where.until)
         return [
             AuditEvent(
                 id=r.id,
@@ -191,6 +218,9 @@ class AuditRepository:
                 org_id=r.org_id,
                 org_name=r.org_name,
                 details=r.details,
+                user=r.user_name,
+                by=r.by_user,
+                entrypoint=r.entrypoint,
             )
             for r in self._conn.execute(query)
         ]
@@ -251,6 +281,8 @@ def _job_row(job: Job) -> dict[str, Any]:
         "finished_at": job.finished_at,
         "lease_owner": job.lease_owner,
         "lease_expires_at": job.lease_expires_at,
+        "origin": job.origin.to_json() if job.origin else None,
+        "error_code": job.error_code,
     }
 
 
@@ -273,4 +305,6 @@ def _job(row: sa.Row[Any]) -> Job:
         finished_at=row.finished_at,
         lease_owner=row.lease_owner,
         lease_expires_at=row.lease_expires_at,
+        origin=Stamp.from_json(row.origin) if row.origin else None,
+        error_code=row.error_code,
     )

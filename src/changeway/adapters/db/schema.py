@@ -77,6 +77,8 @@ jobs = sa.Table(
     sa.Column("finished_at", UtcDateTime()),
     sa.Column("lease_owner", sa.String(80)),
     sa.Column("lease_expires_at", UtcDateTime()),
+    sa.Column("origin", sa.JSON()),
+    sa.Column("error_code", sa.String(40)),
 )
 
 audit_events = sa.Table(
@@ -89,6 +91,9 @@ audit_events = sa.Table(
     sa.Column("org_id", sa.String(18), index=True),
     sa.Column("org_name", sa.String(80)),
     sa.Column("details", sa.JSON(), nullable=False),
+    sa.Column("user_name", sa.String(120), index=True),
+    sa.Column("by_user", sa.String(120)),
+    sa.Column("entrypoint", sa.String(10)),
 )
 
 blobs = sa.Table(
@@ -196,4 +201,36 @@ component_analyses = sa.Table(
     sa.Column("type", sa.String(80), primary_key=True),
     sa.Column("name", sa.String(255), primary_key=True),
     sa.Column("data", sa.JSON(), nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("name", sa.String(120), nullable=False, unique=True),
+    sa.Column("is_admin", sa.Boolean(), nullable=False),
+    sa.Column("password_hash", sa.String(200)),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+grants = sa.Table(
+    "grants",
+    metadata,
+    sa.Column("user_id", sa.BigInteger(), primary_key=True),
+    sa.Column("org_id", sa.String(18), primary_key=True, index=True),
+    sa.Column("permission", sa.String(40), primary_key=True),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("user_id", sa.BigInteger(), nullable=False, index=True),
+    sa.Column("digest", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("org_id", sa.String(18)),
+    sa.Column("note", sa.Text(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime()),
+    sa.Column("revoked_at", UtcDateTime()),
 )

@@ -1,13 +1,16 @@
-"""One database transaction with its repositories: a service commits it once."""
+"""One database transaction with its repositories: a service opens and commits it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import TracebackType
+from typing import Any
 
 import sqlalchemy as sa
 
 from changeway.adapters.db.change_set_repository import ChangeSetRepository
 from changeway.adapters.db.deployment_repository import DeploymentRepository
+from changeway.adapters.db.engine import READ_ONLY
 from changeway.adapters.db.metadata_store import MetadataRepository
 from changeway.adapters.db.repositories import (
     AuditRepository,
@@ -15,10 +18,28 @@ from changeway.adapters.db.repositories import (
     JobRepository,
     OrgRepository,
 )
+from changeway.adapters.db.user_repository import TokenRepository, UserRepository
+from changeway.domain.components import ComponentKey
+
+
+class _ReadOnlyMetadata(MetadataRepository):
+    """Metadata reads in a read-only transaction. Dependency analyses computed meanwhile
+    are a cache, not a change: they are kept aside and stored after the read ends."""
+
+    def __init__(self, conn: sa.Connection, stash: dict[tuple[str, ComponentKey], Any]) -> None:
+        super().__init__(conn)
+        self._stash = stash
+
+    def put_analyses(self, analyses: Mapping[tuple[str, ComponentKey], Any]) -> None:
+        self._stash.update(analyses)
 
 
 class SqlUnitOfWork:
-    """A transaction on ``engine``; rolled back unless :meth:`commit` is called."""
+    """A transaction on ``engine``; rolled back unless :meth:`commit` is called.
+
+    ``read_only``: a deferred transaction on SQLite (it never waits for a writer), a
+    READ ONLY one on PostgreSQL; it cannot commit changes.
+    """
 
     orgs: OrgRepository
     authorizations: AuthorizationRepository
@@ -27,23 +48,36 @@ class SqlUnitOfWork:
     metadata: MetadataRepository
     change_sets: ChangeSetRepository
     deployments: DeploymentRepository
+    users: UserRepository
+    tokens: TokenRepository
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, *, read_only: bool = False) -> None:
         self._engine = engine
+        self.read_only = read_only
+        self._stash: dict[tuple[str, ComponentKey], Any] = {}
 
     def __enter__(self) -> SqlUnitOfWork:
         self._conn = self._engine.connect()
+        if self.read_only:
+            self._conn.execution_options(**{READ_ONLY: True})
         self._tx = self._conn.begin()
-        self.orgs = OrgRepository(self._conn)
-        self.authorizations = AuthorizationRepository(self._conn)
-        self.jobs = JobRepository(self._conn)
-        self.audit = AuditRepository(self._conn)
-        self.metadata = MetadataRepository(self._conn)
-        self.change_sets = ChangeSetRepository(self._conn)
-        self.deployments = DeploymentRepository(self._conn)
+        conn = self._conn
+        self.orgs = OrgRepository(conn)
+        self.authorizations = AuthorizationRepository(conn)
+        self.jobs = JobRepository(conn)
+        self.audit = AuditRepository(conn)
+        self.metadata = (
+            _ReadOnlyMetadata(conn, self._stash) if self.read_only else MetadataRepository(conn)
+        )
+        self.change_sets = ChangeSetRepository(conn)
+        self.deployments = DeploymentRepository(conn)
+        self.users = UserRepository(conn)
+        self.tokens = TokenRepository(conn)
         return self
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self._tx.commit()
 
     def __exit__(
@@ -55,3 +89,7 @@ class SqlUnitOfWork:
         if self._tx.is_active:
             self._tx.rollback()
         self._conn.close()
+        if self._stash and exc_type is None:
+            with self._engine.begin() as conn:
+                MetadataRepository(conn).put_analyses(self._stash)
+            self._stash.clear()
