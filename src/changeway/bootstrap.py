@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import sqlalchemy as sa
 
@@ -15,11 +16,9 @@ from changeway.adapters.db.engine import (
     schema_revision,
 )
 from changeway.adapters.db.unit_of_work import SqlUnitOfWork
-from changeway.adapters.runners.command import CommandTestRunner
 from changeway.config import Settings
 from changeway.domain.changesets import Limits
 from changeway.domain.clock import Clock, SystemClock
-from changeway.services import deployments, sandboxes
 from changeway.services.jobs import JobHandler
 from changeway.services.ports import UnitOfWork
 
@@ -31,7 +30,11 @@ class App:
     settings: Settings
     engine: sa.Engine
     clock: Clock
-    handlers: Mapping[str, JobHandler] = field(default_factory=dict)
+
+    @cached_property
+    def handlers(self) -> Mapping[str, JobHandler]:
+        """Job kind -> handler (loaded on first use: only workers and waiters need them)."""
+        return job_handlers(self.settings)
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         """A new unit of work (one transaction); ``read_only`` never waits for writers."""
@@ -47,6 +50,9 @@ class App:
 
 def job_handlers(settings: Settings) -> dict[str, JobHandler]:
     """Every job kind and the handler that runs it."""
+    from changeway.adapters.runners.command import CommandTestRunner
+    from changeway.services import deployments, sandboxes
+
     runner = CommandTestRunner(settings.test_runner) if settings.test_runner else None
     return {
         sandboxes.COPY_JOB: sandboxes.CopySandbox(),
@@ -78,12 +84,7 @@ def bootstrap(
     except BaseException:
         engine.dispose()
         raise
-    return App(
-        settings=settings,
-        engine=engine,
-        clock=clock or SystemClock(),
-        handlers=job_handlers(settings),
-    )
+    return App(settings=settings, engine=engine, clock=clock or SystemClock())
 
 
 def upgrade_store(settings: Settings, *, schema: str | None = None) -> tuple[str | None, str]:

@@ -3,23 +3,24 @@ the API, so that the two cannot drift. Every view is a JSON-ready dict or list."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from changeway.domain.audit import AuditEvent
-from changeway.domain.changesets import ChangeSet, Item
-from changeway.domain.components import Component, ComponentKey
-from changeway.domain.connections import Connection, PromotionPaths
-from changeway.domain.dependencies import Reference
-from changeway.domain.deployments import Deployment
-from changeway.domain.jobs import Job
-from changeway.domain.versions import OrgVersion
-from changeway.services.compare import Comparison
-from changeway.services.dependencies import Needed
-from changeway.services.deployments import Preview
-from changeway.services.inbound import Inbound
-from changeway.services.metadata import ComponentEntry, ImportResult
-from changeway.services.orgs import OrgSummary
-from changeway.services.users import NewToken, TokenEntry, UserEntry
+if TYPE_CHECKING:  # views only read these; importing them here would slow every command
+    from changeway.domain.audit import AuditEvent
+    from changeway.domain.changesets import ChangeSet, Item
+    from changeway.domain.components import Component, ComponentKey
+    from changeway.domain.connections import Connection, PromotionPaths
+    from changeway.domain.dependencies import Reference
+    from changeway.domain.deployments import Deployment
+    from changeway.domain.jobs import Job
+    from changeway.domain.versions import OrgVersion
+    from changeway.services.compare import Comparison
+    from changeway.services.dependencies import Needed
+    from changeway.services.deployments import Preview
+    from changeway.services.inbound import Inbound
+    from changeway.services.metadata import ComponentEntry, ImportResult
+    from changeway.services.orgs import OrgSummary
+    from changeway.services.users import NewToken, TokenEntry, UserEntry
 
 
 def org_view(summary: OrgSummary) -> dict[str, Any]:

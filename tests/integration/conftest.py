@@ -21,11 +21,12 @@ def cw(app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     monkeypatch.setattr(context.CliState, "app", property(lambda _state: app))
     runner = CliRunner()
 
-    def invoke(*args: str, actor: str = "alice") -> Result:
+    def invoke(*args: str, actor: str = "alice", stdin: str | None = None) -> Result:
         return runner.invoke(
             cli_app,
             ["--data-dir", str(tmp_path / "cli"), *args],
             env={"COLUMNS": "250", "CHANGEWAY_TEST_RUNNER": "", "LOGNAME": actor},
+            input=stdin,
         )
 
     return invoke

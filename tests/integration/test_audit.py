@@ -1,4 +1,4 @@
-"""The append-only audit trail: who, what, which org, when, details (SPEC §7)."""
+"""The append-only audit trail: who, what, which org, when, details (docs/model.md, "Audit")."""
 
 from __future__ import annotations
 

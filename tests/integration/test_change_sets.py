@@ -1,4 +1,4 @@
-"""Outbound and inbound change sets on SQLite and PostgreSQL (SPEC §4).
+"""Outbound and inbound change sets on SQLite and PostgreSQL (docs/model.md, "Change sets").
 
 Reference scenario (tests.helpers_metadata.family): Prod, Dev and Test holding classes A, B
 and U; authorized paths Test→Prod, Prod→Dev, Dev→Test and Test→Dev.

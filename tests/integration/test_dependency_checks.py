@@ -1,4 +1,5 @@
-"""Dependency analysis end to end on real Salesforce projects (SPEC §4, §5; ADR 0005).
+"""Dependency analysis end to end on real Salesforce projects (docs/model.md, "Change sets"
+and "Validation and deployment"; ADR 0005).
 
 Flow, as users would run it: production ``Empty`` (nothing in it), sandbox ``Dev`` from it,
 the whole project imported into ``Dev`` (sandboxes allow direct changes), ``Empty`` allows

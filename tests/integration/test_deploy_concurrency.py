@@ -1,5 +1,6 @@
 """Several deployments into one org at once serialize: one at a time, each on the previous
-result, none lost (SPEC §5: one deployment at a time per target org; others queue)."""
+result, none lost (docs/model.md, "Validation and deployment": one deployment at a time per
+target org; others queue)."""
 
 from __future__ import annotations
 

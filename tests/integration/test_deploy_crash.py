@@ -1,4 +1,5 @@
-"""A deployment survives its worker being killed at any moment (SPEC §5, ADR 0004).
+"""A deployment survives its worker being killed at any moment (docs/model.md, "Validation
+and deployment"; ADR 0004).
 
 A worker process deploys a large-ish change set (or rolls it back) and is killed with SIGKILL
 after a random delay. After each kill the target holds exactly the old or exactly the new

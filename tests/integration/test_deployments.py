@@ -1,5 +1,6 @@
 """Validation, deployment, conflicts, tests, quick deploy, rollback and cancel, on SQLite and
-PostgreSQL (SPEC §5). Reference scenario: tests.helpers_metadata.family."""
+PostgreSQL (docs/model.md, "Validation and deployment"). Reference scenario:
+tests.helpers_metadata.family."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Malformed and hostile metadata through the system (SPEC §9), on SQLite and PostgreSQL.
+"""Malformed and hostile metadata through the system (docs/model.md, "Bad input and faults"),
+on SQLite and PostgreSQL.
 
 The parser is tested in isolation elsewhere; here each bad input goes through
 `changeway metadata import` / `org create --from` / `metadata export`, and the test checks

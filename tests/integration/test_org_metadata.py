@@ -1,4 +1,5 @@
-"""Org metadata end to end on SQLite and PostgreSQL (SPEC §1 copies, §3 metadata, §7).
+"""Org metadata end to end on SQLite and PostgreSQL (docs/model.md, "Orgs and families",
+"Metadata and versions").
 
 Orgs are loaded from real Salesforce projects through the `changeway` commands (run against
 the test's store), and the test checks what users see: listings, history, exports, compares.

@@ -1,4 +1,5 @@
-"""Property: whatever happens to families, connections and uploads follow SPEC §2 exactly.
+"""Property: whatever happens to families, connections and uploads follow docs/model.md
+("Connections and authorization") exactly.
 
 A state machine drives the real services on a fresh SQLite store per example: productions,
 sandboxes created (or cloned), deleted, refreshed then activated or discarded, the clock

@@ -1,4 +1,5 @@
-"""Pure rules of SPEC §2: who is connected, and who may upload to whom."""
+"""Pure rules of docs/model.md, "Connections and authorization": who is connected, and who
+may upload to whom."""
 
 from __future__ import annotations
 

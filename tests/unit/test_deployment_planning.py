@@ -1,5 +1,6 @@
 """Pure deployment planning: change sets against a target, rollbacks, test levels, quick
-deploy eligibility, component selection and limits (SPEC §4, §5)."""
+deploy eligibility, component selection and limits (docs/model.md, "Change sets" and
+"Validation and deployment")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Pure rules of SPEC §1: sandbox names, types, limits, refresh intervals, lifecycle checks."""
+"""Pure rules of docs/model.md, "Orgs and families": sandbox names, types, limits, refresh
+intervals, lifecycle checks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Change sets: outbound (open, then closed by upload) and inbound (SPEC §4)."""
+"""Change sets: outbound (open, then closed by upload) and inbound (docs/model.md,
+"Change sets")."""
 
 from __future__ import annotations
 

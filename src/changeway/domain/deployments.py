@@ -1,6 +1,7 @@
 """Validations, deployments, quick deploys and rollbacks: kinds, test levels and planning
-(docs/model.md, "Validation and deployment"). Planning is pure: given the target's current contents and the change set, it says
-what each component would become and which checks fail."""
+(docs/model.md, "Validation and deployment"). Planning is pure: given the target's current
+contents and the change set, it says what each component would become and which checks
+fail."""
 
 from __future__ import annotations
 

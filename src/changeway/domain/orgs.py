@@ -1,4 +1,5 @@
-"""Orgs and sandboxes: kinds, states, names, limits and lifecycle rules (SPEC §1)."""
+"""Orgs and sandboxes: kinds, states, names, limits and lifecycle rules (docs/model.md,
+"Orgs and families")."""
 
 from __future__ import annotations
 
@@ -43,8 +44,8 @@ class OrgStatus(StrEnum):
     DISCARDED = "discarded"
 
 
-#: States in which an org still holds its name in the family (SPEC §1: a name cannot be
-#: reused while a sandbox of that name is being deleted).
+#: States in which an org still holds its name in the family (docs/model.md, "Orgs and
+#: families": a name cannot be reused while a sandbox of that name is being deleted).
 NAME_HOLDING = frozenset(
     {OrgStatus.PENDING, OrgStatus.PROCESSING, OrgStatus.ACTIVE, OrgStatus.DELETING}
 )
@@ -174,7 +175,8 @@ class Org:
 
 
 def new_production(*, name: str, now: datetime) -> Org:
-    """A new active production org; production refuses direct changes by default (SPEC §7)."""
+    """A new active production org; production refuses direct changes by default
+    (docs/model.md, "Metadata and versions")."""
     check_production_name(name)
     org_id = new_org_id(OrgKind.PRODUCTION)
     return Org(

@@ -9,7 +9,7 @@ from changeway.domain.errors import Refused
 from changeway.domain.orgs import SANDBOX_KINDS, OrgKind
 from changeway.domain.permissions import Actor
 from changeway.operations import page_view
-from changeway.services import intake, orgs, sandboxes
+from changeway.services import orgs, sandboxes
 from changeway.services.context import Context
 from changeway.views import job_view, org_view
 
@@ -27,6 +27,8 @@ def create(
     ctx: Context, actor: Actor, *, name: str, archive: str | None = None, origin: str = ""
 ) -> dict[str, Any]:
     """A production org, empty or loaded from a project (a folder or zip); administrators."""
+    from changeway.services import intake
+
     initial = intake.read_checked(Path(archive)) if archive else None
     org = orgs.create_production(
         ctx, actor=actor, name=name, initial=initial, origin=origin or "an import"

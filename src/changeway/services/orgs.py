@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from changeway.adapters.formats import MetadataSet
 from changeway.domain import tree
 from changeway.domain.errors import Refused
 from changeway.domain.orgs import Org, new_production
@@ -12,10 +12,12 @@ from changeway.domain.permissions import Actor
 from changeway.domain.versions import OrgVersion, VersionKind
 from changeway.services.audit import record
 from changeway.services.context import Context
-from changeway.services.intake import project_settings
 from changeway.services.lookup import org_for, refresh_copy_of
 from changeway.services.paging import Page, page_of
 from changeway.services.versions import commit_version, store_components
+
+if TYPE_CHECKING:
+    from changeway.adapters.formats import MetadataSet
 
 
 def create_production(
@@ -39,6 +41,8 @@ def create_production(
         if any(o.is_production for o in uow.orgs.named(name)):
             raise Refused(f"a production org named {name!r} exists")
         if initial:
+            from changeway.services.intake import project_settings  # reads the formats
+
             org = replace(org, project=project_settings(initial, {}))
         uow.orgs.add(org)
         components = initial.components if initial else []
