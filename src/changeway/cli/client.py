@@ -17,7 +17,7 @@ JobListener = Callable[[dict[str, Any]], None]
 
 
 class Client(Protocol):
-    """Runs operations (docs/adr/0007-server-seams.md) and follows the jobs they start."""
+    """Runs operations (docs/adr/0008-server-seams.md) and follows the jobs they start."""
 
     def call(self, operation: str, /, **params: Any) -> Any: ...
 

@@ -1,7 +1,7 @@
 """Every operation changeway offers, defined once: its name, its HTTP endpoint, and the
 function that runs it in-process. The CLI calls operations by name (in-process on an
 embedded store, over HTTP against a server) and the API serves exactly this table, so the
-two cannot drift (docs/adr/0007-server-seams.md).
+two cannot drift (docs/adr/0008-server-seams.md).
 
 Run functions take the wired application and the actor, then keyword-only parameters, and
 return a view (JSON-ready), or a ``Download``. Modules load only when an operation of

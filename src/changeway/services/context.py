@@ -2,7 +2,7 @@
 
 Services own their transactions: they open short units of work from ``uow`` (a read-only
 one for queries), parse and check input before a write transaction starts, and hold it only
-for the write (docs/adr/0007-server-seams.md).
+for the write (docs/adr/0008-server-seams.md).
 """
 
 from __future__ import annotations

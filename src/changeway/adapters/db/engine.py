@@ -1,7 +1,7 @@
 """Engines for SQLite and PostgreSQL, the schema version check, and migrations.
 
 Checking the schema costs one query and does not import Alembic; only an upgrade does
-(docs/adr/0007-server-seams.md).
+(docs/adr/0008-server-seams.md).
 """
 
 from __future__ import annotations
