@@ -13,7 +13,7 @@ from changeway.bootstrap import App
 from changeway.domain.components import Component
 from changeway.domain.deployments import Deployment, Outcome
 from changeway.services import changesets, dependencies
-from tests.helpers import ACTOR
+from tests.helpers import user as actor_named
 from tests.helpers_metadata import Family, add, apex, create, deploy, family, key, put, upload
 
 SRC = "force-app/main/default"
@@ -82,20 +82,19 @@ def prepare(app: App, name: str, *components: str) -> None:
 
 
 def needs(app: App, name: str) -> list[dependencies.Needed]:
-    with app.uow() as uow:
-        return dependencies.change_set_needs(uow, org="Dev", name=name, target="Test")
+    return dependencies.change_set_needs(
+        app, actor=actor_named(app), org="Dev", name=name, target="Test"
+    )
 
 
 def add_needed(app: App, name: str) -> list[dependencies.Needed]:
-    with app.uow() as uow:
-        return dependencies.add_needed(
-            uow, clock=app.clock, actor=ACTOR, org="Dev", name=name, target="Test"
-        )
+    return dependencies.add_needed(app, actor=actor_named(app), org="Dev", name=name, target="Test")
 
 
 def items(app: App, name: str) -> list[str]:
-    with app.uow() as uow:
-        return sorted(map(str, changesets.get_change_set(uow, org="Dev", name=name).items))
+    return sorted(
+        map(str, changesets.get_change_set(app, actor=actor_named(app), org="Dev", name=name).items)
+    )
 
 
 def validate(app: App, name: str) -> Deployment:
@@ -168,8 +167,9 @@ def test_custom_fields_of_activity_serve_task_and_event(app: App, fam: Family) -
     assert list(problems) == ["CustomField:Activity.Outcome__c"]
     assert "ApexClass:CallLogger" in problems["CustomField:Activity.Outcome__c"]
     assert "Layout:Task-Task Layout" in problems["CustomField:Activity.Outcome__c"]
-    with app.uow() as uow:
-        used = dependencies.where_used(uow, org="Dev", key=key("CustomField:Activity.Outcome__c"))
+    used = dependencies.where_used(
+        app, actor=actor_named(app), org="Dev", key=key("CustomField:Activity.Outcome__c")
+    )
     assert sorted(str(r.source) for r in used) == [
         "ApexClass:CallLogger",
         "Layout:Task-Task Layout",
