@@ -1,4 +1,5 @@
-"""Dependency checks without false alarms, on small real-shaped projects (SPEC §4, §5).
+"""Dependency checks without false alarms, on small real-shaped projects (docs/model.md,
+"Change sets" and "Validation and deployment").
 
 Each case puts source-format files into Dev (reference family: Prod, Dev, Test; Dev→Test
 allowed), builds a change set and asks what it needs (``changeset deps``) and whether it
