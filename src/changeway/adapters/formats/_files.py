@@ -13,14 +13,14 @@ LINK = "symbolic links are not accepted (neither to files nor to folders): copy 
 NOT_REGULAR = "not a regular file (a FIFO, socket or device): only files and folders are read"
 
 
-def read_file(path: Path, shown: str, budget: limits.Budget) -> bytes:
+def read_file(path: str | os.PathLike[str], shown: str, budget: limits.Budget) -> bytes:
     """The bytes of a regular file, charged to ``budget``.
 
     Links, FIFOs, sockets and devices are refused without being opened (a FIFO would block
     forever); the file is opened without following links and checked again once open.
     """
     try:
-        mode = path.lstat().st_mode
+        mode = os.lstat(path).st_mode
         if stat.S_ISLNK(mode):
             raise InvalidMetadata(LINK, path=shown)
         if not stat.S_ISREG(mode):
@@ -28,15 +28,21 @@ def read_file(path: Path, shown: str, budget: limits.Budget) -> bytes:
         handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
         raise InvalidMetadata(f"cannot read the file: {error.strerror}", path=shown) from None
-    with os.fdopen(handle, "rb") as file:
-        size = os.fstat(file.fileno())
-        if not stat.S_ISREG(size.st_mode):
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
             raise InvalidMetadata(NOT_REGULAR, path=shown)
-        budget.charge(size.st_size, shown)
-        data = file.read(size.st_size + 1)
-    if len(data) > size.st_size:
+        budget.charge(info.st_size, shown)
+        chunks = []
+        remaining = info.st_size + 1
+        while remaining > 0 and (chunk := os.read(handle, remaining)):
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    finally:
+        os.close(handle)
+    if remaining <= 0:
         raise InvalidMetadata("file grew while it was read", path=shown)
-    return data
+    return b"".join(chunks)
 
 
 def read_regular_text(path: Path) -> str | None:

@@ -77,20 +77,17 @@ def _ends_with_suffix(mdtype: MetadataType, file_name: str) -> bool:
 
 def _strict_type(reg: Registry, parts: list[str]) -> MetadataType | None:
     """The strict type whose folder holds the file and that the file can belong to."""
-    folders = set(parts[:-1]) & reg.strict_by_directory.keys()
+    folders = reg.strict_by_directory.keys() & set(parts[:-1])
     if not folders:
         return None
-    candidates = [t for folder in folders for t in reg.strict_by_directory[folder]]
-    candidates.sort(key=reg.strict.index)
+    candidates = [entry for folder in folders for entry in reg.strict_by_directory[folder]]
+    if len(folders) > 1:
+        candidates.sort(key=lambda entry: entry[0])
     file_name = parts[-1]
-    for mdtype in candidates:
+    for _, mdtype, endings in candidates:
         if mdtype.in_folder and len(parts) > 1 and parts[-2] == mdtype.directory:
             continue  # a folder of foldered types (documents/FOLDER-meta.xml)
-        if (
-            mdtype.layout in _FOLDER_SHAPED
-            or _ends_with_suffix(mdtype, file_name)
-            or any(_ends_with_suffix(reg.types[c], file_name) for c in mdtype.children)
-        ):
+        if mdtype.layout in _FOLDER_SHAPED or file_name.endswith(endings):
             return mdtype
     return None
 

@@ -34,33 +34,37 @@ def _walk(
     root: Path, base: Path, ignore: ForceIgnore, budget: limits.Budget
 ) -> tuple[dict[str, bytes], list[InvalidMetadata]]:
     """Files under ``root`` keyed by POSIX path relative to ``base``, minus ignored ones, and the
-    entries refused (links, FIFOs...), every one of them."""
+    entries refused (links, FIFOs, unreadable folders), every one of them."""
     files: dict[str, bytes] = {}
     refused: list[InvalidMetadata] = []
     prefix = ignore.relative(base)
     shift = "" if not prefix or prefix == "." else prefix + "/"
-    for folder, dirs, names in os.walk(root):
-        rel = Path(folder).relative_to(base).as_posix()
-        rel = "" if rel == "." else rel + "/"
-        kept = []
-        for name in sorted(dirs):
-            if ignore.ignores_dir(shift + rel + name):
+
+    def visit(folder: str, rel: str) -> None:
+        try:
+            with os.scandir(folder) as found:
+                entries = sorted(found, key=lambda entry: entry.name)
+        except OSError as error:
+            refused.append(InvalidMetadata(f"cannot read the folder: {error.strerror}", path=rel))
+            return
+        for entry in entries:
+            path = rel + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if not ignore.ignores_dir(shift + path):
+                    visit(entry.path, path + "/")
+            elif ignore.ignores_file(shift + path) or (
+                entry.is_symlink() and ignore.ignores_dir(shift + path)
+            ):
                 continue
-            if Path(folder, name).is_symlink():
-                refused.append(InvalidMetadata(LINK, path=rel + name))
-                continue
-            kept.append(name)
-        dirs[:] = kept
-        for name in sorted(names):
-            path = rel + name
-            if ignore.ignores_file(shift + path):
-                continue
-            try:
-                files[path] = read_file(Path(folder, name), path, budget)
-            except InvalidMetadata as error:
-                if error.problem not in (LINK, NOT_REGULAR):
-                    raise
-                refused.append(error)
+            elif entry.is_file(follow_symlinks=False):
+                files[path] = read_file(entry.path, path, budget)
+            else:
+                refused.append(
+                    InvalidMetadata(LINK if entry.is_symlink() else NOT_REGULAR, path=path)
+                )
+
+    start = root.relative_to(base).as_posix()
+    visit(str(root), "" if start == "." else start + "/")
     return files, refused
 
 

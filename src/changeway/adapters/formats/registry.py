@@ -99,9 +99,18 @@ class Registry:
         order = [*strict, *(name for name in changed if name not in strict)]
         self.strict = [types[name] for name in order if name in types and types[name].strict]
         """Types found by their folder first, in Salesforce's order (option types last)."""
-        self.strict_by_directory: dict[str, list[MetadataType]] = {}
-        for item in self.strict:
-            self.strict_by_directory.setdefault(item.directory, []).append(item)
+        self.strict_by_directory: dict[str, list[tuple[int, MetadataType, tuple[str, ...]]]] = {}
+        """Strict types by folder: their place in Salesforce's order, and the file endings
+        (their own suffixes and their children's) that make a file theirs."""
+        for index, item in enumerate(self.strict):
+            endings = tuple(
+                end
+                for owner in (item, *(types[c] for c in item.children))
+                for suffix in (owner.suffix, owner.legacy_suffix)
+                if suffix
+                for end in (suffix, f"{suffix}-meta.xml")
+            )
+            self.strict_by_directory.setdefault(item.directory, []).append((index, item, endings))
         self.folder_types = [t for t in types.values() if t.folder_of and not t.alias_for]
         """Report, dashboard, document and email folders (their own file is ``NAME-meta.xml``)."""
         self.by_directory: dict[str, list[MetadataType]] = {}
