@@ -320,3 +320,20 @@ def test_every_refused_link_and_fifo_is_reported_at_once(tmp_path: Path) -> None
     (project / PACKAGE / "classes/L1.cls").symlink_to(project / PACKAGE / "classes/A.cls")
     with pytest.raises(MetadataProblems, match="2 problems"):
         read_metadata(project)
+
+
+def test_zip_members_outside_the_package_folder_are_reported_not_dropped(tmp_path: Path) -> None:
+    archive = tmp_path / "wrapped.zip"
+    archive.write_bytes(
+        zip_bytes(
+            {
+                "unpackaged/package.xml": PACKAGE_XML,
+                "unpackaged/classes/A.cls": b"public class A {}\n",
+                "unpackaged/classes/A.cls-meta.xml": CLASS_META,
+                "notes/readme.txt": b"not metadata\n",
+            }
+        )
+    )
+    metadata = read_metadata(archive)
+    assert [c.key for c in metadata.components] == [ComponentKey("ApexClass", "A")]
+    assert metadata.skipped == ["wrapped.zip/notes/readme.txt"]

@@ -263,13 +263,15 @@ def _read_mdapi_folder(
     return _read_mdapi(files, folder.name, options, custom, inp)
 
 
-def _mdapi_root(files: dict[str, bytes], where: str) -> dict[str, bytes]:
-    """Files relative to the folder holding ``package.xml`` (zips often wrap one folder)."""
+def _mdapi_root(files: dict[str, bytes], where: str) -> tuple[dict[str, bytes], list[str]]:
+    """Files relative to the folder holding ``package.xml`` (zips often wrap one folder), and
+    the members outside that folder (reported as skipped, never silently dropped)."""
     roots = sorted((p for p in files if p.rpartition("/")[2] == "package.xml"), key=len)
     if not roots:
         raise InvalidMetadata("no package.xml in the archive", path=where)
     prefix = roots[0][: -len("package.xml")]
-    return {p[len(prefix) :]: d for p, d in files.items() if p.startswith(prefix)}
+    inside = {p[len(prefix) :]: d for p, d in files.items() if p.startswith(prefix)}
+    return inside, sorted(f"{where}/{p}" for p in files if not p.startswith(prefix))
 
 
 def _read(
@@ -283,7 +285,10 @@ def _read(
             )
         data = read_file(source, source.name, limits.Budget())
         files = _zip.unpack(data, source.name, inp.budget)
-        return _read_mdapi(_mdapi_root(files, source.name), source.name, options, custom, inp)
+        inside, outside = _mdapi_root(files, source.name)
+        result = _read_mdapi(inside, source.name, options, custom, inp)
+        result.skipped = sorted([*result.skipped, *outside])
+        return result
     if source.exists() and not source.is_dir():
         raise InvalidMetadata(NOT_REGULAR, path=str(source))
     if not source.is_dir():
