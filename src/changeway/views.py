@@ -229,6 +229,7 @@ def import_view(result: ImportResult) -> dict[str, Any]:
         "changed": [key_view(k) for k in result.changed],
         "deleted": [key_view(k) for k in result.deleted],
         "skipped": result.skipped,
+        "warnings": result.warnings,
     }
 
 

@@ -401,3 +401,60 @@ def test_export_with_a_missing_or_folder_manifest_is_one_clear_line(
     assert "no such manifest file" in message or "is a folder" in message
     assert result.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+WIDGET = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<Widget xmlns="http://soap.sforce.com/2006/04/metadata">\n    <size>2</size>\n</Widget>\n'
+)
+
+
+def test_import_warns_about_unknown_types_and_strict_refuses_them(
+    dev: Invoke, tmp_path: Path
+) -> None:
+    widget = "force-app/main/default/widgets/Gauge.widget-meta.xml"
+    source = project(tmp_path / "p", {widget: WIDGET})
+    before = org_state(dev, "Dev")
+    fails(
+        dev("metadata", "import", "Dev", str(source), "--strict"),
+        f"{widget}: Widget is not a type Salesforce's registry knows",
+    )
+    assert org_state(dev, "Dev") == before
+    result = ok(dev("metadata", "import", "Dev", str(source)))
+    assert f"warning: {widget}: Widget is not a type" in " ".join(result.stderr.split())
+    listed = data(dev("metadata", "list", "Dev", "--type", "Widget", "--json"))
+    assert [(e["type"], e["name"]) for e in listed] == [("Widget", "Gauge")]
+    summary = data(dev("metadata", "import", "Dev", str(source), "--json"))
+    assert summary["warnings"] == [
+        f"{widget}: Widget is not a type Salesforce's registry knows: carried as is, typed by"
+        " its root element"
+    ]
+
+
+def test_org_create_prints_what_deserves_a_look(cw: Invoke, tmp_path: Path) -> None:
+    path = "force-app/main/default/featureParameters/Seats.featureParameterInteger-meta.xml"
+    root = b'<FeatureParameterBoolean xmlns="http://soap.sforce.com/2006/04/metadata">'
+    body = b"<value>5</value></FeatureParameterBoolean>\n"
+    result = ok(
+        cw("org", "create", "Acme", "--from", str(project(tmp_path / "p", {path: root + body})))
+    )
+    assert "root element FeatureParameterBoolean is another type of the same folder" in " ".join(
+        result.stderr.split()
+    )
+
+
+def test_a_name_differing_from_the_orgs_only_by_case_is_refused(
+    dev: Invoke, tmp_path: Path
+) -> None:
+    before = org_state(dev, "Dev")
+    renamed = write(
+        tmp_path / "p",
+        {"sfdx-project.json": PROJECT, **klass("GOOD")},
+    )
+    fails(
+        dev("metadata", "import", "Dev", str(renamed)),
+        "ApexClass:GOOD differs from ApexClass:Good only by case",
+    )
+    assert org_state(dev, "Dev") == before
+    ok(dev("metadata", "import", "Dev", str(renamed), "--replace"))
+    assert [e["name"] for e in data(dev("metadata", "list", "Dev", "--json"))] == ["GOOD"]

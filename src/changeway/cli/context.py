@@ -138,6 +138,12 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
+def warn_each(warnings: list[str]) -> None:
+    """Print each warning of an intake (files of unknown types, roots naming a sibling type)."""
+    for warning in warnings:
+        err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+
+
 def warn_skipped(skipped: list[str]) -> None:
     """Say which input files were not imported because they belong to no component."""
     shown = ", ".join(skipped[:10])

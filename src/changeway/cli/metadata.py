@@ -13,7 +13,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from changeway.cli.client import all_pages
-from changeway.cli.context import client, console, failures, print_json, warn_skipped
+from changeway.cli.context import (
+    client,
+    console,
+    failures,
+    print_json,
+    warn_each,
+    warn_skipped,
+)
 from changeway.domain.errors import Refused
 
 app = typer.Typer(
@@ -29,6 +36,9 @@ def import_(
     path: Path,
     replace: bool = typer.Option(False, "--replace", help="make the org exactly PATH"),
     message: str | None = typer.Option(None, "--message", "-m", help="why (kept in history)"),
+    strict: bool = typer.Option(
+        False, "--strict", help="fail on files of unknown types and files that are not metadata"
+    ),
     json_: bool = _JSON,
 ) -> None:
     """Load an SFDX project, package folder, Metadata API folder or zip into ORG."""
@@ -40,7 +50,10 @@ def import_(
             replace=replace,
             message=message,
             origin=path.name,
+            strict=strict,
         )
+    if not json_:
+        warn_each(result["warnings"])
     if result["skipped"] and not json_:
         warn_skipped(result["skipped"])
     if json_:

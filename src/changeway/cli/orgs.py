@@ -7,7 +7,14 @@ from pathlib import Path
 import typer
 
 from changeway.cli.client import all_pages
-from changeway.cli.context import client, console, failures, print_json, warn_skipped
+from changeway.cli.context import (
+    client,
+    console,
+    failures,
+    print_json,
+    warn_each,
+    warn_skipped,
+)
 from changeway.cli.render import orgs_table
 from changeway.domain.errors import Refused
 
@@ -31,6 +38,7 @@ def create(
             archive=str(from_) if from_ else None,
             origin=from_.name if from_ else "",
         )
+    warn_each(org.pop("warnings"))
     skipped = org.pop("skipped")
     if skipped:
         warn_skipped(skipped)

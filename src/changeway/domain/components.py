@@ -50,11 +50,11 @@ class Component:
 
 
 def named_by_manifest(
-    keys: Iterable[ComponentKey], members: Iterable[tuple[str, str]]
+    keys: Iterable[ComponentKey], members: Iterable[tuple[str, str]], *, holder: str
 ) -> set[ComponentKey]:
     """The keys a manifest's (type, member) pairs name (``*`` names every member of a type).
 
-    Raises ``NotFound`` naming what the manifest names but ``keys`` lack (at most ten).
+    Raises ``NotFound`` naming what the manifest names but ``holder`` lacks (at most ten).
     """
     pairs = list(members)
     wanted_types = {t for t, m in pairs if m == "*"}
@@ -62,5 +62,22 @@ def named_by_manifest(
     present = set(keys)
     missing = sorted(wanted - present)
     if missing:
-        raise NotFound("no " + ", ".join(str(k) for k in missing[:10]))
+        raise NotFound(f"{holder} has no " + ", ".join(str(k) for k in missing[:10]))
     return {k for k in present if k in wanted or k.type in wanted_types}
+
+
+def case_clashes(
+    keys: Iterable[ComponentKey], existing: Iterable[ComponentKey] = ()
+) -> list[tuple[ComponentKey, ComponentKey]]:
+    """(key, first) pairs where ``key``'s name differs from an earlier one's (``existing``
+    first, then ``keys`` in order) only by case: Salesforce's names are case-insensitive, so
+    both would be one component."""
+    seen: dict[tuple[str, str], ComponentKey] = {}
+    for key in existing:
+        seen.setdefault((key.type, key.name.lower()), key)
+    clashes = []
+    for key in keys:
+        first = seen.setdefault((key.type, key.name.lower()), key)
+        if first != key:
+            clashes.append((key, first))
+    return clashes

@@ -30,10 +30,12 @@ def import_(
     replace: bool = False,
     message: str | None = None,
     origin: str = "",
+    strict: bool = False,
 ) -> dict[str, Any]:
-    """Load a project (folder or zip) into ORG; it is read and checked before any write."""
+    """Load a project (folder or zip) into ORG; it is read and checked before any write
+    (``strict``: files of unknown types and files that are not metadata are refused too)."""
     path = Path(archive)
-    incoming = intake.read_checked(path)
+    incoming = intake.read_checked(path, strict=strict)
     result = metadata.import_metadata(
         ctx,
         actor=actor,

@@ -36,6 +36,7 @@ def create(
     return {
         **org_view(orgs.show_org(ctx, actor=actor, ref=org.id)),
         "skipped": initial.skipped if initial else [],
+        "warnings": [str(w) for w in initial.warnings] if initial else [],
     }
 
 

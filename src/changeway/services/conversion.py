@@ -42,9 +42,9 @@ def _select(metadata: formats.MetadataSet, manifest: Path) -> None:
     pairs = formats.parse_manifest(manifest)
     by_key = {c.key: c for c in metadata.components}
     try:
-        keys = named_by_manifest(by_key, pairs)
+        keys = named_by_manifest(by_key, pairs, holder="the input")
     except NotFound as error:
-        raise InvalidMetadata(f"the input has {error}", path=str(manifest)) from None
+        raise InvalidMetadata(str(error), path=str(manifest)) from None
     metadata.components = [by_key[k] for k in sorted(keys)]
 
 

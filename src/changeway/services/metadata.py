@@ -17,7 +17,12 @@ from typing import Any
 
 from changeway.adapters import formats
 from changeway.domain import tree
-from changeway.domain.components import Component, ComponentKey
+from changeway.domain.components import (
+    Component,
+    ComponentKey,
+    case_clashes,
+    named_by_manifest,
+)
 from changeway.domain.errors import NotFound, Refused
 from changeway.domain.orgs import Org
 from changeway.domain.permissions import Actor, Permission
@@ -27,6 +32,7 @@ from changeway.services.context import Context
 from changeway.services.intake import project_settings, writer_options
 from changeway.services.lookup import org_for
 from changeway.services.paging import Page, page_of
+from changeway.services.ports import UnitOfWork
 from changeway.services.versions import (
     commit_version,
     component_file_refs,
@@ -44,7 +50,8 @@ FORMATS = ("source", "mdapi")
 class ImportResult:
     """What an import changed; ``version`` is None when nothing changed.
 
-    ``skipped`` lists the input files that belong to no metadata component (not imported).
+    ``skipped`` lists the input files that belong to no metadata component (not imported);
+    ``warnings`` what was imported but deserves a look (unknown types, sibling roots).
     """
 
     org: Org
@@ -53,6 +60,24 @@ class ImportResult:
     changed: list[ComponentKey]
     deleted: list[ComponentKey]
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _refuse_case_clashes(uow: UnitOfWork, root: str, incoming: formats.MetadataSet) -> None:
+    """An incoming name that differs from one the org holds only by case would be the same
+    component in Salesforce: refuse it, naming the org's spelling."""
+    existing: list[ComponentKey] = []
+    for type_name in sorted({c.type for c in incoming.components}):
+        existing.extend(component_index(uow, root, type_=type_name))
+    clashes = case_clashes((c.key for c in incoming.components), existing)
+    if clashes:
+        raise Refused(
+            "; ".join(
+                f"{key} differs from {first} only by case (Salesforce names are case-insensitive)"
+                for key, first in clashes[:10]
+            ),
+            details={"rule": "case_insensitive_names"},
+        )
 
 
 def import_metadata(
@@ -79,6 +104,8 @@ def import_metadata(
                 details={"rule": "direct_changes", "org": target.name},
             )
         head = head_version(uow, target)
+        if not replace_all:
+            _refuse_case_clashes(uow, head.root, incoming)
         hashes = store_components(uow, incoming.components)
         changes: dict[ComponentKey, str | None] = dict(hashes)
         for key in (*incoming.destructive_pre, *incoming.destructive_post):
@@ -91,8 +118,9 @@ def import_metadata(
         added = [d.key for d in differences if d.before is None]
         deleted = [d.key for d in differences if d.after is None]
         changed = [d.key for d in differences if d.before and d.after]
+        warnings = [str(w) for w in incoming.warnings]
         if not differences:
-            return ImportResult(target, None, [], [], [], incoming.skipped)
+            return ImportResult(target, None, [], [], [], incoming.skipped, warnings)
         now = ctx.clock.now()
         reason = message or f"import of {origin}"
         version = commit_version(
@@ -123,7 +151,7 @@ def import_metadata(
         )
         uow.orgs.save(updated)
         uow.commit()
-    return ImportResult(updated, version, added, changed, deleted, incoming.skipped)
+    return ImportResult(updated, version, added, changed, deleted, incoming.skipped, warnings)
 
 
 @dataclass(frozen=True)
@@ -197,7 +225,8 @@ def export_metadata(
         ref = resolve_version(uow, actor, org)
         index = component_index(uow, ref.version.root)
         if members is not None:
-            index = _select(index, members)
+            wanted = named_by_manifest(index, members, holder=ref.org.name)
+            index = {k: h for k, h in index.items() if k in wanted}
         components = load_components(uow, index)
     return Export(ref.org, ref.version, components)
 
@@ -232,15 +261,3 @@ def _write(export: Export, target: Path, *, fmt: str, zip_output: bool) -> None:
         formats.write_source(export.components, target, **options)
     else:
         formats.write_mdapi(export.components, target, zip=zip_output, **options)
-
-
-def _select(
-    index: dict[ComponentKey, str], members: list[tuple[str, str]]
-) -> dict[ComponentKey, str]:
-    """The components a manifest names (``*`` selects every member of a type)."""
-    wanted_types = {t for t, m in members if m == "*"}
-    wanted = {ComponentKey(t, m) for t, m in members if m != "*"}
-    missing = sorted(k for k in wanted if k not in index)
-    if missing:
-        raise NotFound("the org has no " + ", ".join(str(k) for k in missing[:10]))
-    return {k: h for k, h in index.items() if k in wanted or k.type in wanted_types}

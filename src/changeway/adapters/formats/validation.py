@@ -23,7 +23,7 @@ from changeway.adapters.formats import _safexml
 from changeway.adapters.formats._source import META
 from changeway.adapters.formats.model import Problem
 from changeway.adapters.formats.registry import MetadataType, registry
-from changeway.domain.components import Component, ComponentKey
+from changeway.domain.components import Component, ComponentKey, case_clashes
 from changeway.domain.errors import InvalidMetadata
 
 _SEGMENT = r"[^\s/\\:*?\"<>|][^/\\:*?\"<>|]*"
@@ -210,20 +210,17 @@ def inspect_component(component: Component) -> tuple[list[Problem], list[Problem
 def case_duplicates(components: Iterable[Component]) -> list[Problem]:
     """Components whose names differ from an earlier one's only by case: Salesforce's names
     are case-insensitive, so they would be one component (the second is refused)."""
-    seen: dict[tuple[str, str], str] = {}
-    problems = []
-    for component in sorted(components, key=lambda c: c.key):
-        first = seen.setdefault((component.type, component.name.lower()), component.name)
-        if first != component.name:
-            problems.append(
-                Problem(
-                    next(iter(component.files), ""),
-                    None,
-                    f"{component.type} {component.name!r} differs from {first!r} only by case;"
-                    " Salesforce names are case-insensitive: keep one",
-                )
-            )
-    return problems
+    ordered = sorted(components, key=lambda c: c.key)
+    first_file = {c.key: next(iter(c.files), "") for c in ordered}
+    return [
+        Problem(
+            first_file[key],
+            None,
+            f"{key.type} {key.name!r} differs from {first.name!r} only by case;"
+            " Salesforce names are case-insensitive: keep one",
+        )
+        for key, first in case_clashes(c.key for c in ordered)
+    ]
 
 
 def check_component(component: Component) -> list[Problem]:
