@@ -36,6 +36,7 @@ class CliState:
 
     data_dir: Path | None
     as_user: str | None
+    server: str | None = None
     _app: App | None = None
     _client: Client | None = None
 
@@ -45,11 +46,14 @@ class CliState:
 
     @property
     def settings(self) -> Settings:
+        """The embedded store's settings (options, environment, config.toml)."""
         return Settings.load(data_dir=self.data_dir)
 
     @property
     def app(self) -> App:
         """The embedded store (its schema upgraded automatically only for a SQLite file)."""
+        if self.server:
+            raise Refused(f"this command runs next to a store, not against {self.server}")
         if self._app is None:
             # Imported here, not at the top: commands that need no store (convert, --help)
             # start without loading SQLAlchemy.
@@ -65,7 +69,14 @@ class CliState:
 
     @property
     def client(self) -> Client:
-        """Runs operations as the acting user."""
+        """Runs operations as the acting user: on the server (``--server``), or in-process."""
+        if self._client is None and self.server:
+            from changeway.cli.remote import RemoteClient, saved_token
+
+            if self.as_user:
+                raise Refused("--as works on an embedded store; against a server, use a token")
+            token = os.environ.get("CHANGEWAY_TOKEN") or saved_token(self.server)
+            self._client = RemoteClient(self.server, token)
         if self._client is None:
             from changeway.cli.client import EmbeddedClient
             from changeway.domain.permissions import Entrypoint

@@ -32,6 +32,9 @@ COMMANDS = {
     "worker": ("jobs", "worker"),
     "audit": ("audit", "audit"),
     "demo": ("demo", "demo"),
+    "serve": ("serve", "serve"),
+    "login": ("login", "login"),
+    "logout": ("login", "logout"),
 }
 
 
@@ -70,6 +73,12 @@ def main(
     data_dir: Path | None = typer.Option(
         None, "--data-dir", envvar="CHANGEWAY_DATA_DIR", help="where the embedded store lives"
     ),
+    server: str | None = typer.Option(
+        None,
+        "--server",
+        envvar="CHANGEWAY_SERVER",
+        help="a changeway server's URL (token: CHANGEWAY_TOKEN or `changeway login`)",
+    ),
     as_user: str | None = typer.Option(
         None,
         "--as",
@@ -79,7 +88,7 @@ def main(
     ),
 ) -> None:
     """Global options."""
-    ctx.obj = CliState(data_dir=data_dir, as_user=as_user)
+    ctx.obj = CliState(data_dir=data_dir, as_user=as_user, server=server)
     ctx.call_on_close(ctx.obj.close)
 
 

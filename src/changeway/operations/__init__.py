@@ -144,6 +144,7 @@ OPERATIONS = {
         ),
         _op("audit", "GET", "/audit", "users:audit", paged=True),
         _op("user.list", "GET", "/users", "users:list_"),
+        _op("user.me", "GET", "/me", "users:me"),
         _op("user.create", "POST", "/users", "users:create"),
         _op("user.grant", "POST", "/users/{user}/grants", "users:grant"),
         _op("user.revoke", "POST", "/users/{user}/grants/revoke", "users:revoke"),

@@ -5,12 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from changeway.domain.components import ComponentKey
+from changeway.domain.errors import Refused
 from changeway.domain.permissions import Actor
 from changeway.operations import page_view
 from changeway.services import changesets, dependencies
 from changeway.services.context import Context
 from changeway.services.inbound import Inbound
 from changeway.views import change_set_view, inbound_view, needed_view
+
+
+def parse_key(text: str) -> ComponentKey:
+    """``TYPE:NAME`` as users type it."""
+    try:
+        return ComponentKey.parse(text)
+    except ValueError as error:
+        raise Refused(str(error)) from None
 
 
 def list_(
@@ -47,7 +56,7 @@ def add(
     post: bool = False,
 ) -> dict[str, Any]:
     """Add components (TYPE:NAME, wildcards), a manifest's members, and deletions."""
-    pairs = [(k.type, k.name) for k in map(ComponentKey.parse, members or [])]
+    pairs = [(k.type, k.name) for k in map(parse_key, members or [])]
     cs = changesets.add_components(
         ctx,
         actor=actor,

@@ -8,6 +8,7 @@ from typing import Any
 from changeway.domain.components import ComponentKey
 from changeway.domain.permissions import Actor
 from changeway.operations import Download, page_view
+from changeway.operations.changesets import parse_key
 from changeway.services import compare as comparing
 from changeway.services import dependencies, intake, metadata
 from changeway.services.context import Context
@@ -74,7 +75,7 @@ def export(
 
 
 def _pair(text: str) -> tuple[str, str]:
-    key = ComponentKey.parse(text)
+    key = parse_key(text)
     return key.type, key.name
 
 

@@ -9,7 +9,7 @@ from changeway.domain.errors import Refused
 from changeway.domain.orgs import SANDBOX_KINDS, OrgKind
 from changeway.domain.permissions import Actor
 from changeway.operations import page_view
-from changeway.services import orgs, sandboxes
+from changeway.services import orgs, sandboxes, users
 from changeway.services.context import Context
 from changeway.views import job_view, org_view
 
@@ -81,7 +81,8 @@ def refresh(ctx: Context, actor: Actor, *, org: str) -> dict[str, Any]:
 def activate(ctx: Context, actor: Actor, *, org: str) -> dict[str, Any]:
     """Replace a sandbox by its refreshed copy."""
     active = sandboxes.activate_sandbox(ctx, actor=actor, ref=org)
-    return org_view(orgs.show_org(ctx, actor=actor, ref=active.id))
+    # The sandbox's grants moved to its new identity; show it as the actor now sees it.
+    return org_view(orgs.show_org(ctx, actor=users.reloaded(ctx, actor), ref=active.id))
 
 
 def discard(ctx: Context, actor: Actor, *, org: str) -> dict[str, Any]:

@@ -45,6 +45,11 @@ def list_(ctx: Context, actor: Actor) -> list[dict[str, Any]]:
     return [user_view(u) for u in users.list_users(ctx, actor=actor)]
 
 
+def me(ctx: Context, actor: Actor) -> dict[str, Any]:
+    """The calling user, with their permissions."""
+    return _one(ctx, actor, actor.name)
+
+
 def create(
     ctx: Context,
     actor: Actor,

@@ -39,7 +39,7 @@ def cursor_number(cursor: str | None) -> int | None:
     """The position a cursor names (cursors of this module are whole numbers)."""
     if cursor is None or cursor == "":
         return None
-    if not cursor.isdigit():
+    if not cursor.isdigit() or len(cursor) > 18:
         raise Refused(f"invalid page cursor {cursor!r}")
     return int(cursor)
 

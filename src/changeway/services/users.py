@@ -42,6 +42,15 @@ def actor_of(
     )
 
 
+def reloaded(ctx: Context, actor: Actor) -> Actor:
+    """The same actor with the grants the store holds now (after an org changed identity)."""
+    with ctx.uow(read_only=True) as uow:
+        user = uow.users.get(actor.user_id)
+        if user is None:
+            raise NotAuthenticated(f"not authenticated: user {actor.name} is gone")
+        return actor_of(uow, user, actor.entrypoint, by=actor.acting_for)
+
+
 def embedded_actor(
     ctx: Context, *, os_user: str, as_user: str | None = None, entrypoint: Entrypoint
 ) -> Actor:

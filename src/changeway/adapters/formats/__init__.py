@@ -5,7 +5,7 @@ The rest of changeway sees only components (type, full name, source-format files
 
 from changeway.adapters.formats.manifest import package_xml, parse_manifest
 from changeway.adapters.formats.model import MetadataSet, Problem
-from changeway.adapters.formats.reading import read_metadata
+from changeway.adapters.formats.reading import read_metadata, unpack_archive
 from changeway.adapters.formats.registry import MetadataType, Registry, registry
 from changeway.adapters.formats.validation import (
     case_duplicates,
@@ -27,6 +27,7 @@ __all__ = [
     "parse_manifest",
     "read_metadata",
     "registry",
+    "unpack_archive",
     "write_mdapi",
     "write_source",
 ]

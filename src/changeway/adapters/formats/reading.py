@@ -325,3 +325,14 @@ def read_metadata(
         problems.extend(inp.problems)
     result.components.sort(key=lambda c: c.key)
     return result
+
+
+def unpack_archive(archive: Path, folder: Path) -> Path:
+    """Extract an uploaded zip (any project layout) under ``folder`` with the checks every
+    zip gets; the folder to read (the one folder a zip wraps, if it wraps one)."""
+    data = read_file(archive, archive.name, limits.Budget())
+    _zip.extract(data, folder, archive.name, limits.Budget())
+    entries = list(folder.iterdir())
+    if len(entries) == 1 and entries[0].is_dir():
+        return entries[0]
+    return folder

@@ -1,0 +1,1 @@
+"""The REST API: every operation of ``changeway.operations`` over HTTP (FastAPI)."""

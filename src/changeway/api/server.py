@@ -1,0 +1,29 @@
+"""What `changeway serve` runs in each server process (a uvicorn application factory)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from changeway.api.app import create_api
+from changeway.bootstrap import bootstrap
+from changeway.config import Settings
+
+#: How the `serve` command hands its options to each server process.
+ENV_WORKER = "CHANGEWAY_SERVE_WORKER"
+ENV_MAX_UPLOAD = "CHANGEWAY_MAX_UPLOAD_MB"
+DEFAULT_MAX_UPLOAD_MB = 400
+
+
+def create() -> FastAPI:
+    """The application of one server process (a uvicorn factory): the store named by the
+    environment, which must have the current schema."""
+    data_dir = os.environ.get("CHANGEWAY_DATA_DIR")
+    settings = Settings.load(data_dir=Path(data_dir) if data_dir else None)
+    app = bootstrap(settings)
+    megabytes = int(os.environ.get(ENV_MAX_UPLOAD, DEFAULT_MAX_UPLOAD_MB))
+    return create_api(
+        app, max_upload=megabytes * 2**20, worker=os.environ.get(ENV_WORKER, "1") == "1"
+    )
