@@ -39,9 +39,16 @@ _BEARER = HTTPBearer(auto_error=False, description="an API token (`changeway tok
 _CHUNK = 1 << 16
 
 
-def create_api(app: App, *, max_upload: int, worker: bool = True) -> FastAPI:
+def create_api(
+    app: App,
+    *,
+    max_upload: int,
+    worker: bool = True,
+    pages: Callable[[FastAPI, App], None] | None = None,
+) -> FastAPI:
     """The API over ``app``'s store; uploads up to ``max_upload`` bytes, streamed to disk.
-    With ``worker``, queued jobs run in a thread of this process while it serves."""
+    With ``worker``, queued jobs run in a thread of this process while it serves; ``pages``
+    adds routes that come before the API's (the web UI)."""
     api = FastAPI(
         lifespan=_lifespan(app, worker),
         title="changeway",
@@ -71,6 +78,8 @@ def create_api(app: App, *, max_upload: int, worker: bool = True) -> FastAPI:
             uow.users.count()
         return {"status": "ok"}
 
+    if pages is not None:
+        pages(api, app)
     for op in sorted(OPERATIONS.values(), key=_specific_first):
         _route(api, app, op, actor, max_upload)
     return api

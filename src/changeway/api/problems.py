@@ -10,23 +10,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from changeway.domain.errors import HTTP_STATUS as STATUS
 from changeway.domain.errors import ChangewayError
 
 log = logging.getLogger("changeway.api")
 
-#: HTTP status of each error code (docs/model.md, "Errors").
-STATUS = {
-    "not_found": 404,
-    "not_authenticated": 401,
-    "permission_denied": 403,
-    "not_authorized": 409,
-    "conflict": 409,
-    "refused": 409,
-    "limit_exceeded": 413,
-    "invalid_metadata": 422,
-    "invalid_request": 422,
-    "schema_outdated": 503,
-}
 MEDIA_TYPE = "application/problem+json"
 
 #: The OpenAPI shape of a problem, for every error response.

@@ -1,4 +1,5 @@
-"""What `changeway serve` runs in each server process (a uvicorn application factory)."""
+"""What `changeway serve` runs in each server process (a uvicorn application factory):
+the REST API and the web UI."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from changeway.api.app import create_api
 from changeway.bootstrap import bootstrap
 from changeway.config import Settings
+from changeway.web.pages import install as web_pages
 
 #: How the `serve` command hands its options to each server process.
 ENV_WORKER = "CHANGEWAY_SERVE_WORKER"
@@ -25,5 +27,8 @@ def create() -> FastAPI:
     app = bootstrap(settings)
     megabytes = int(os.environ.get(ENV_MAX_UPLOAD, DEFAULT_MAX_UPLOAD_MB))
     return create_api(
-        app, max_upload=megabytes * 2**20, worker=os.environ.get(ENV_WORKER, "1") == "1"
+        app,
+        max_upload=megabytes * 2**20,
+        worker=os.environ.get(ENV_WORKER, "1") == "1",
+        pages=web_pages,
     )

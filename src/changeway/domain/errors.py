@@ -9,6 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The HTTP status that the API and the web UI answer each error code with.
+HTTP_STATUS = {
+    "not_found": 404,
+    "not_authenticated": 401,
+    "permission_denied": 403,
+    "not_authorized": 409,
+    "conflict": 409,
+    "refused": 409,
+    "limit_exceeded": 413,
+    "invalid_metadata": 422,
+    "invalid_request": 422,
+    "schema_outdated": 503,
+}
+
 
 class ChangewayError(Exception):
     """Base of every refusal or failure that a user should see as a clear message."""

@@ -105,7 +105,11 @@ class Actor:
 
     def holds(self, permission: Permission, org: Org) -> bool:
         """Whether this actor may act with ``permission`` in ``org``."""
-        return self.is_admin or permission in self.grants.get(org.id, frozenset())
+        return self.holds_in(permission, org.id)
+
+    def holds_in(self, permission: Permission, org_id: str) -> bool:
+        """Whether this actor may act with ``permission`` in the org whose id is ``org_id``."""
+        return self.is_admin or permission in self.grants.get(org_id, frozenset())
 
     def can_see(self, org: Org) -> bool:
         """Users see only the orgs where they hold view_setup."""

@@ -16,6 +16,7 @@ from changeway.domain.deployments import Deployment
 from changeway.domain.jobs import Job
 from changeway.domain.orgs import Org
 from changeway.domain.permissions import Permission
+from changeway.domain.sessions import WebSession
 from changeway.domain.testing import TestRun
 from changeway.domain.tree import Node
 from changeway.domain.users import ApiToken, User
@@ -135,6 +136,15 @@ class Tokens(Protocol):
     def revoke(self, token_id: int, at: datetime) -> None: ...
 
 
+class Sessions(Protocol):
+    """Web sessions, stored by the digest of their secret."""
+
+    def add(self, session: WebSession) -> None: ...
+    def get(self, digest: str) -> WebSession | None: ...
+    def remove(self, digest: str) -> None: ...
+    def remove_expired(self, now: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction; nothing is kept unless ``commit`` is called before leaving it.
 
@@ -161,6 +171,8 @@ class UnitOfWork(Protocol):
     def users(self) -> Users: ...
     @property
     def tokens(self) -> Tokens: ...
+    @property
+    def sessions(self) -> Sessions: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

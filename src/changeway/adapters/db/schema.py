@@ -234,3 +234,13 @@ api_tokens = sa.Table(
     sa.Column("expires_at", UtcDateTime()),
     sa.Column("revoked_at", UtcDateTime()),
 )
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.BigInteger(), nullable=False, index=True),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False, index=True),
+)

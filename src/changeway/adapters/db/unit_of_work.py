@@ -18,6 +18,7 @@ from changeway.adapters.db.repositories import (
     JobRepository,
     OrgRepository,
 )
+from changeway.adapters.db.session_repository import SessionRepository
 from changeway.adapters.db.user_repository import TokenRepository, UserRepository
 from changeway.domain.components import ComponentKey
 
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
     deployments: DeploymentRepository
     users: UserRepository
     tokens: TokenRepository
+    sessions: SessionRepository
 
     def __init__(self, engine: sa.Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -73,6 +75,7 @@ class SqlUnitOfWork:
         self.deployments = DeploymentRepository(conn)
         self.users = UserRepository(conn)
         self.tokens = TokenRepository(conn)
+        self.sessions = SessionRepository(conn)
         return self
 
     def commit(self) -> None:
