@@ -93,5 +93,3 @@ def serious_violations(page: Page) -> list[str]:
         for v in found
         if v["impact"] in ("serious", "critical")
     ]
-
-

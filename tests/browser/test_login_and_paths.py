@@ -65,6 +65,7 @@ def test_a_cross_site_post_without_the_session_token_changes_nothing(server: str
             "/orgs/Prod/deployment-settings", data={"source": "Dev", "allow": "1"}
         )
         assert response.status_code == 403
-        assert 'data-from="Dev" data-to="Prod"' not in client.get(
-            "/orgs/Prod/deployment-settings"
-        ).text
+        assert (
+            'data-from="Dev" data-to="Prod"'
+            not in client.get("/orgs/Prod/deployment-settings").text
+        )
