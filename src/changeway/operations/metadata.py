@@ -85,12 +85,13 @@ def list_(
     *,
     org: str,
     type: str | None = None,
+    search: str | None = None,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> dict[str, Any]:
-    """The components of ORG[@N]."""
+    """The components of ORG[@N] (``search``: part of their names)."""
     page = metadata.list_components(
-        ctx, actor=actor, org=org, type_=type, cursor=cursor, limit=limit
+        ctx, actor=actor, org=org, type_=type, search=search, cursor=cursor, limit=limit
     )
     return page_view(page, component_entry_view)
 

@@ -168,16 +168,30 @@ def list_components(
     actor: Actor,
     org: str,
     type_: str | None = None,
+    search: str | None = None,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[ComponentEntry]:
-    """The components of ``ORG[@N]``, optionally of one type, in key order, paged."""
+    """The components of ``ORG[@N]``, optionally of one type and with ``search`` in their
+    names (case-insensitively), in key order, paged."""
     with ctx.uow(read_only=True) as uow:
         ref = resolve_version(uow, actor, org)
         index = component_index(uow, ref.version.root, type_=type_)
-        keys = page_of(sorted(index), cursor=cursor, limit=limit)
+        wanted = (search or "").strip().lower()
+        found = sorted(k for k in index if wanted in k.name.lower()) if wanted else sorted(index)
+        keys = page_of(found, cursor=cursor, limit=limit)
         refs = component_file_refs(uow, {k: index[k] for k in keys.items})
     return Page([ComponentEntry(k, refs[k]) for k in keys.items], keys.next_cursor)
+
+
+def component_types(ctx: Context, *, actor: Actor, org: str) -> dict[str, int]:
+    """How many components of each type ``ORG[@N]`` holds, by type name."""
+    with ctx.uow(read_only=True) as uow:
+        ref = resolve_version(uow, actor, org)
+        counts: dict[str, int] = {}
+        for key in component_index(uow, ref.version.root):
+            counts[key.type] = counts.get(key.type, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def show_component(ctx: Context, *, actor: Actor, org: str, key: ComponentKey) -> Component:

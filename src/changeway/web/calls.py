@@ -4,6 +4,7 @@ becomes an HTML error page with the refusal's status and message."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -11,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from changeway.bootstrap import App
 from changeway.domain.errors import ChangewayError
 from changeway.operations import OPERATIONS
+from changeway.services import metadata
 from changeway.services.sessions import LoggedIn
 
 
@@ -47,3 +49,29 @@ async def every(request: Request, session: LoggedIn, operation: str, **params: A
         cursor = found["next_cursor"]
         if not cursor:
             return items
+
+
+async def component_search(
+    request: Request, session: LoggedIn, *, org: str, type: str, q: str, cursor: str, limit: int
+) -> dict[str, Any]:
+    """A page of an org's components of ``type`` with ``q`` in their names, the count of each
+    type the org holds, and the query string of the next page (empty on the last)."""
+    types = await run_in_threadpool(
+        metadata.component_types, wired(request), actor=session.actor, org=org
+    )
+    found = await call(
+        request,
+        session,
+        "metadata.list",
+        org=org,
+        type=type or None,
+        search=q or None,
+        cursor=cursor or None,
+        limit=limit,
+    )
+    more = found["next_cursor"]
+    return {
+        "types": types,
+        "components": found["items"],
+        "next_url": f"?{urlencode({'type': type, 'q': q, 'cursor': more})}" if more else "",
+    }

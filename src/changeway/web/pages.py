@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from changeway.bootstrap import App
 from changeway.domain.errors import HTTP_STATUS
-from changeway.web import auth, orgs
+from changeway.web import auth, changesets, deployments, metadata, orgs, setup
 from changeway.web.calls import PageError
 from changeway.web.render import page
 from changeway.web.session import LoginRequired
@@ -46,13 +46,14 @@ def install(api: FastAPI, app: App) -> None:
             return Response("// htmx is not installed", media_type="text/javascript")
         return FileResponse(htmx, media_type="text/javascript")
 
+    for module in (auth, orgs, changesets, deployments, metadata, setup):
+        api.include_router(module.router, include_in_schema=False)
+
     api.mount(
         "/static",
         StaticFiles(directory=Path(__file__).with_name("static")),
         name="web-static",
     )
-    for module in (auth, orgs):
-        api.include_router(module.router, include_in_schema=False)
 
     @api.exception_handler(LoginRequired)
     async def _login(_request: Request, error: LoginRequired) -> Response:
