@@ -12,6 +12,7 @@ import argparse
 import os
 import shutil
 import statistics
+import tarfile
 import tempfile
 import time
 import uuid
@@ -70,6 +71,18 @@ def arguments(description: str, sizes: list[int], **numbers: int) -> argparse.Na
         help="keep the process-wide tree-node cache between runs (default: clear it first)",
     )
     return parser.parse_args()
+
+
+def extract_eda(into: Path) -> Path:
+    """The EDA corpus ($CHANGEWAY_SHARED/corpora, default ../shared) extracted into ``into``;
+    its project folder."""
+    shared = Path(
+        os.environ.get("CHANGEWAY_SHARED", Path(__file__).resolve().parents[2] / "shared")
+    )
+    with tarfile.open(shared / "corpora" / "EDA.tar.gz") as tar:
+        tar.extractall(into, filter="data")
+    (top,) = [p for p in into.iterdir() if p.is_dir()]
+    return top
 
 
 @contextmanager
