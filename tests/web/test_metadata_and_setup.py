@@ -26,10 +26,16 @@ def test_browse_search_and_read_a_component_highlighted(family: App, client: Tes
     tree = lxml_html.fromstring(shown)
     assert tree.xpath("//div[@class='highlight']//span[text()='class']")  # a keyword, coloured
     assert "Beta" in tree.text_content()
-    used = client.get("/orgs/Dev/metadata-browser/ApexClass/Alpha").text
+    page = client.get("/orgs/Dev/metadata-browser/ApexClass/Alpha").text
+    assert 'hx-get="?used_by=1"' in page  # the slow part comes separately
+    used = client.get("/orgs/Dev/metadata-browser/ApexClass/Alpha?used_by=1").text
     assert texts_of(used, "//section[@aria-labelledby='used-title']//li")[0].startswith(
         "ApexClass Beta"
     )
+    fragment = client.get(
+        "/orgs/Dev/metadata-browser/ApexClass/Alpha?used_by=1", headers={"HX-Request": "true"}
+    ).text
+    assert fragment.startswith("<ul") and "ApexClass Beta" in fragment
     assert client.get("/orgs/Dev/metadata-browser/ApexClass/Nope").status_code == 404
 
 

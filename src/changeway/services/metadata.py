@@ -184,14 +184,25 @@ def list_components(
     return Page([ComponentEntry(k, refs[k]) for k in keys.items], keys.next_cursor)
 
 
+#: Type counts by version root. A root is the hash of a version's content, so its counts
+#: never change; the web UI asks for them on every page of the metadata browser.
+_TYPE_COUNTS: dict[str, dict[str, int]] = {}
+_TYPE_COUNTS_KEPT = 64
+
+
 def component_types(ctx: Context, *, actor: Actor, org: str) -> dict[str, int]:
     """How many components of each type ``ORG[@N]`` holds, by type name."""
     with ctx.uow(read_only=True) as uow:
-        ref = resolve_version(uow, actor, org)
+        root = resolve_version(uow, actor, org).version.root
+        if root in _TYPE_COUNTS:
+            return _TYPE_COUNTS[root]
         counts: dict[str, int] = {}
-        for key in component_index(uow, ref.version.root):
+        for key in component_index(uow, root):
             counts[key.type] = counts.get(key.type, 0) + 1
-    return dict(sorted(counts.items()))
+    if len(_TYPE_COUNTS) >= _TYPE_COUNTS_KEPT:
+        del _TYPE_COUNTS[next(iter(_TYPE_COUNTS))]
+    _TYPE_COUNTS[root] = dict(sorted(counts.items()))
+    return _TYPE_COUNTS[root]
 
 
 def show_component(ctx: Context, *, actor: Actor, org: str, key: ComponentKey) -> Component:

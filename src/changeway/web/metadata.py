@@ -37,12 +37,21 @@ async def browse(
 
 
 @router.get("/orgs/{org}/metadata-browser/{type}/{name:path}")
-async def component(request: Request, org: str, type: str, name: str) -> Response:
-    """One component's files, highlighted, and which components use it."""
+async def component(
+    request: Request, org: str, type: str, name: str, used_by: bool = False
+) -> Response:
+    """One component's files, highlighted. Which components use it takes an analysis of
+    the whole org, so the page asks for it separately (``used_by``; htmx loads it, a link
+    does without JavaScript)."""
     session = await viewer(request)
+    if used_by:
+        users = await call(request, session, "metadata.where_used", org=org, type=type, name=name)
+        if request.headers.get("HX-Request"):
+            return page(request, "used_by.html", session, used_by=users, org_name=org)
+    else:
+        users = None
     shown = await call(request, session, "org.show", org=org)
     found = await call(request, session, "metadata.show", org=org, type=type, name=name)
-    used_by = await call(request, session, "metadata.where_used", org=org, type=type, name=name)
     files = await run_in_threadpool(
         lambda: [{**f, "html": highlighted(f["path"], f["content"])} for f in found["files"]]
     )
@@ -53,7 +62,8 @@ async def component(request: Request, org: str, type: str, name: str) -> Respons
         org=shown,
         component=found,
         files=files,
-        used_by=used_by,
+        used_by=users,
+        org_name=org,
     )
 
 
