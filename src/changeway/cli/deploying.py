@@ -10,6 +10,21 @@ from changeway.cli.context import client, console, err_console, failures, print_
 from changeway.cli.progress import follow
 from changeway.cli.render import result_table
 
+TEST_LEVEL = typer.Option(
+    "default",
+    "--test-level",
+    help="default, no_test_run, run_specified_tests, run_local_tests, run_all_tests"
+    " (or Salesforce's RunLocalTests, ...)",
+)
+TESTS = typer.Option(
+    [], "--tests", help="tests for run_specified_tests: repeat the option or separate by commas"
+)
+
+
+def test_names(options: list[str]) -> list[str]:
+    """Test names from repeated ``--tests`` options, each possibly comma-separated."""
+    return [name.strip() for option in options for name in option.split(",") if name.strip()]
+
 
 def follow_deployment(ctx: typer.Context, d: dict[str, Any], *, wait: bool, as_json: bool) -> None:
     """Await the deployment's job, then print it; exit non-zero unless it succeeded."""

@@ -7,7 +7,13 @@ from rich.table import Table
 
 from changeway.cli.client import all_pages
 from changeway.cli.context import client, console, failures, print_json
-from changeway.cli.deploying import follow_deployment, show_deployment
+from changeway.cli.deploying import (
+    TEST_LEVEL,
+    TESTS,
+    follow_deployment,
+    show_deployment,
+    test_names,
+)
 
 app = typer.Typer(
     help="Validations and deployments: history, cancel, quick deploy, rollback.",
@@ -73,6 +79,8 @@ def quick_deploy(
 def rollback(
     ctx: typer.Context,
     deployment_id: int,
+    test_level: str = TEST_LEVEL,
+    tests: list[str] = TESTS,
     allow_overwrite: bool = typer.Option(
         False, "--allow-overwrite", help="restore even components changed since"
     ),
@@ -80,11 +88,13 @@ def rollback(
     wait: bool = _WAIT,
     json_: bool = _JSON,
 ) -> None:
-    """Restore exactly what a deployment touched, as a new deployment."""
+    """Restore exactly what a deployment touched, as a new deployment (same checks and tests)."""
     with failures():
         d = client(ctx).call(
             "deployment.rollback",
             deployment_id=deployment_id,
+            test_level=test_level,
+            tests=test_names(tests),
             allow_overwrite=allow_overwrite,
             reason=reason,
         )

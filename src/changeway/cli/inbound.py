@@ -8,7 +8,7 @@ from rich.table import Table
 
 from changeway.cli.client import all_pages
 from changeway.cli.context import client, console, failures, print_json
-from changeway.cli.deploying import follow_deployment
+from changeway.cli.deploying import TEST_LEVEL, TESTS, follow_deployment, test_names
 from changeway.cli.render import items_table, result_table
 
 app = typer.Typer(
@@ -16,13 +16,6 @@ app = typer.Typer(
 )
 _JSON = typer.Option(False, "--json", help="print JSON")
 _WAIT = typer.Option(True, "--wait/--no-wait", help="follow the deployment to its end")
-_LEVEL = typer.Option(
-    "default",
-    "--test-level",
-    help="default, no_test_run, run_specified_tests, run_local_tests, run_all_tests"
-    " (or Salesforce's RunLocalTests, ...)",
-)
-_TESTS = typer.Option("", "--tests", help="A,B for run_specified_tests")
 
 
 @app.command("list")
@@ -79,15 +72,15 @@ def validate(
     ctx: typer.Context,
     org: str,
     name: str,
-    test_level: str = _LEVEL,
-    tests: str = _TESTS,
+    test_level: str = TEST_LEVEL,
+    tests: list[str] = TESTS,
     wait: bool = _WAIT,
     json_: bool = _JSON,
 ) -> None:
     """Check-only deployment: every check and test runs, nothing changes."""
     with failures():
         d = client(ctx).call(
-            "inbound.validate", org=org, ref=name, test_level=test_level, tests=_names(tests)
+            "inbound.validate", org=org, ref=name, test_level=test_level, tests=test_names(tests)
         )
     follow_deployment(ctx, d, wait=wait, as_json=json_)
 
@@ -97,8 +90,8 @@ def deploy(
     ctx: typer.Context,
     org: str,
     name: str,
-    test_level: str = _LEVEL,
-    tests: str = _TESTS,
+    test_level: str = TEST_LEVEL,
+    tests: list[str] = TESTS,
     allow_overwrite: bool = typer.Option(False, "--allow-overwrite", help="overwrite conflicts"),
     reason: str | None = typer.Option(None, "--reason", help="why conflicts may be overwritten"),
     wait: bool = _WAIT,
@@ -111,7 +104,7 @@ def deploy(
             org=org,
             ref=name,
             test_level=test_level,
-            tests=_names(tests),
+            tests=test_names(tests),
             allow_overwrite=allow_overwrite,
             reason=reason,
         )
@@ -131,7 +124,3 @@ def preview(ctx: typer.Context, org: str, name: str, json_: bool = _JSON) -> Non
         for f in r["files"]:
             console.rule(escape(f"{r['type']}:{r['name']} {f['path']} ({f['status']})"))
             console.print(f["diff"], highlight=False, markup=False)
-
-
-def _names(tests: str) -> list[str]:
-    return [t.strip() for t in tests.split(",") if t.strip()]

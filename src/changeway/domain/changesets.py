@@ -12,8 +12,8 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from changeway.domain.components import ComponentKey
-from changeway.domain.errors import LimitExceeded, Refused
-from changeway.domain.orgs import Org
+from changeway.domain.errors import LimitExceeded, NotAuthorized, Refused
+from changeway.domain.orgs import Org, departure
 
 
 class ChangeSetStatus(StrEnum):
@@ -174,20 +174,24 @@ class InboundChangeSet:
     deployed_at: datetime | None = None
 
 
-def require_deployable(inbound: InboundChangeSet, source: Org | None) -> None:
-    """Refuse to deploy when the source identity is gone (deleted or refreshed since upload)."""
+def require_deployable(
+    inbound: InboundChangeSet, source: Org | None, target: Org, *, authorized: bool
+) -> None:
+    """Refuse to deploy unless the upload still stands: the change set is not deleted, its
+    source identity lives (not deleted or refreshed since upload) and ``target`` still allows
+    inbound changes from it (``authorized``; docs/model.md, "Change sets")."""
     if inbound.status is InboundStatus.DELETED:
         raise Refused(f"inbound change set {inbound.name!r} was deleted")
     if source is None or not source.is_active:
-        why = (
-            "deleted"
-            if source is None
-            else {"replaced": "refreshed", "deleting": "deleted"}.get(
-                source.status.value, source.status.value
-            )
-        )
         name = source.name if source else inbound.source_org_id
         raise Refused(
             f"inbound change set {inbound.name!r} cannot be deployed: its source org {name} was"
-            f" {why} since it was uploaded"
+            f" {departure(source)} since it was uploaded"
+        )
+    if not authorized:
+        raise NotAuthorized(
+            f"inbound change set {inbound.name!r} cannot be deployed: {target.name} no longer"
+            f" allows inbound changes from {source.name}, the path it was uploaded along;"
+            f" an admin of {target.name} can allow it again",
+            details={"source": source.name, "target": target.name, "rule": "path_revoked"},
         )

@@ -16,7 +16,7 @@ from changeway.domain.components import ComponentKey
 from changeway.domain.dependencies import Reference, folded, namespace_of, parent_object
 from changeway.domain.errors import Refused
 from changeway.domain.jobs import JobStatus
-from changeway.domain.orgs import Org
+from changeway.domain.orgs import Org, departure
 
 QUICK_DEPLOY_WINDOW = timedelta(days=10)
 
@@ -30,6 +30,11 @@ class DeploymentKind(StrEnum):
     @property
     def changes_target(self) -> bool:
         return self is not DeploymentKind.VALIDATION
+
+    @property
+    def runs_checks(self) -> bool:
+        """Whether it runs the checks and tests (a quick deploy reuses its validation's)."""
+        return self is not DeploymentKind.QUICK_DEPLOY
 
 
 class TestLevel(StrEnum):
@@ -315,6 +320,17 @@ class Deployment:
     tests_result: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+
+
+def require_live_target(target: Org) -> None:
+    """A deployment writes only into the org it was requested for, while that org is active:
+    a target refreshed (it has a new id) or deleted since the request fails with the reason."""
+    if not target.is_active:
+        raise Refused(
+            f"{target.name} was {departure(target)} since the deployment was requested;"
+            " nothing was applied",
+            details={"rule": "target_gone", "org": target.name},
+        )
 
 
 def require_quick_deployable(validation: Deployment, target: Org, now: datetime) -> None:

@@ -174,6 +174,13 @@ class Org:
             raise Refused(f"cannot {action} {self.name}: it is a production org, not a sandbox")
 
 
+def departure(org: Org | None) -> str:
+    """How an org that is no longer active went away, in words ("refreshed", "deleted")."""
+    if org is None:
+        return "deleted"
+    return {"replaced": "refreshed", "deleting": "deleted"}.get(org.status.value, org.status.value)
+
+
 def new_production(*, name: str, now: datetime) -> Org:
     """A new active production org; production refuses direct changes by default
     (docs/model.md, "Metadata and versions")."""

@@ -21,7 +21,7 @@ _SALESFORCE_LEVELS = {
 }
 
 
-def test_level(text: str) -> TestLevel:
+def test_level_named(text: str) -> TestLevel:
     """A test level as users type it."""
     if text in _SALESFORCE_LEVELS:
         return _SALESFORCE_LEVELS[text]
@@ -101,7 +101,7 @@ def _request(
         org=org,
         ref=ref,
         check_only=check_only,
-        test_level=test_level(level),
+        test_level=test_level_named(level),
         tests=list(tests or []),
         allow_overwrite=allow_overwrite,
         reason=reason,
@@ -139,14 +139,18 @@ def rollback(
     actor: Actor,
     *,
     deployment_id: int,
+    test_level: str = "default",
+    tests: list[str] | None = None,
     allow_overwrite: bool = False,
     reason: str | None = None,
 ) -> dict[str, Any]:
-    """Restore exactly what a deployment touched."""
+    """Restore exactly what a deployment touched, as a deployment (checks and tests)."""
     d = deployments.rollback(
         ctx,
         actor=actor,
         deployment_id=deployment_id,
+        test_level=test_level_named(test_level),
+        tests=list(tests or []),
         allow_overwrite=allow_overwrite,
         reason=reason,
     )

@@ -3,8 +3,11 @@
 A deployment is checked against the target's head, then applied in one transaction that
 moves the head from that version to the new one (compare-and-set): all components or none,
 and a concurrent change fails it cleanly instead of being overwritten (docs/model.md,
-"Validation and deployment"). Starting, canceling and rolling back need deploy_change_sets
-in the target org.
+"Validation and deployment"). That final transaction checks again that the target is the same
+live org and that the change set's upload still stands. Checks and tests read in read-only
+transactions, so a long check (or a paused worker) never holds the write lock. A rollback is
+a deployment: same checks, test levels and permission. Starting, canceling and rolling back
+need deploy_change_sets in the target org.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from changeway.domain import tree
 from changeway.domain.changesets import InboundChangeSet, InboundStatus, require_deployable
 from changeway.domain.clock import Clock
 from changeway.domain.components import ComponentKey
+from changeway.domain.connections import Authorization
 from changeway.domain.deployments import (
     ComponentResult,
     Deployment,
@@ -32,6 +36,7 @@ from changeway.domain.deployments import (
     effective_test_level,
     plan_change_set,
     plan_rollback,
+    require_live_target,
     require_quick_deployable,
     with_dependency_failures,
 )
@@ -92,7 +97,7 @@ def request_deployment(
         target = org_for(uow, actor, org, _DEPLOY, action=f"{verb} change sets in {org}")
         target.require_active("deploy to")
         inbound = find_inbound(uow, target, ref)
-        _require_ready(uow, inbound)
+        _require_ready(uow, inbound, target)
         effective_test_level(test_level, tests or [], target)
         d = _queue(
             uow,
@@ -117,11 +122,12 @@ def quick_deploy(ctx: Context, *, actor: Actor, deployment_id: int) -> Deploymen
         validation = _deployment(uow, actor, deployment_id)
         target = _org(uow, validation.target_org_id)
         actor.require(_DEPLOY, target, action=f"quick-deploy into {target.name}")
+        target.require_active("quick-deploy into")
         require_quick_deployable(validation, target, ctx.clock.now())
         inbound = uow.change_sets.inbound(validation.inbound_id or 0)
         if inbound is None:
             raise NotFound(f"the change set validated by {validation.id} is gone")
-        _require_ready(uow, inbound)
+        _require_ready(uow, inbound, target)
         d = _queue(
             uow,
             ctx,
@@ -145,10 +151,13 @@ def rollback(
     *,
     actor: Actor,
     deployment_id: int,
+    test_level: TestLevel = TestLevel.DEFAULT,
+    tests: list[str] | None = None,
     allow_overwrite: bool = False,
     reason: str | None = None,
 ) -> Deployment:
-    """Queue a deployment that restores exactly what ``deployment_id`` touched."""
+    """Queue a deployment that restores exactly what ``deployment_id`` touched; it obeys the
+    rules of any deployment (checks, test levels, permission)."""
     _require_reason(allow_overwrite, reason)
     with ctx.uow() as uow:
         original = _deployment(uow, actor, deployment_id)
@@ -160,6 +169,7 @@ def rollback(
                 " only a successful deployment can be rolled back"
             )
         target.require_active("roll back in")
+        effective_test_level(test_level, tests or [], target)
         d = _queue(
             uow,
             ctx,
@@ -167,7 +177,8 @@ def rollback(
             target=target,
             kind=DeploymentKind.ROLLBACK,
             rollback_of_id=original.id,
-            test_level=TestLevel.NO_TEST_RUN,
+            test_level=test_level,
+            tests=list(tests or []),
             allow_overwrite=allow_overwrite,
             overwrite_reason=reason,
             what=f"deployment {original.id}",
@@ -295,25 +306,26 @@ class RunDeployment:
             return _summary(d)
         ctx.progress(0.05, "planning")
         timings: dict[str, float] = {}
-        with ctx.uow_factory() as uow:
+        with ctx.uow_factory(read_only=True) as uow:
             target = _org(uow, d.target_org_id)
             head = head_version(uow, target)
             plan = self._plan(uow, d, target, head, ctx.clock)
+        after = _store_result(ctx, head, plan)
         timings["plan_s"] = time.monotonic() - started
-        if d.kind in (DeploymentKind.VALIDATION, DeploymentKind.DEPLOYMENT):
+        if d.kind.runs_checks:
             ctx.progress(0.2, "checking components")
-            with ctx.uow_factory() as uow:
+            with ctx.uow_factory(read_only=True) as uow:
                 plan = _check_components(uow, plan)
             ctx.progress(0.3, "checking dependencies")
-            with ctx.uow_factory() as uow:
-                plan = _check_dependencies(uow, d, head, plan)
+            with ctx.uow_factory(read_only=True) as uow:
+                plan = _check_dependencies(uow, d, head, after, plan)
             timings["checks_s"] = time.monotonic() - started - timings["plan_s"]
         self._stop_if_canceled(ctx, deployment_id)
         tests = TestRun(RunStatus.NOT_RUN, "no tests run", TestLevel.NO_TEST_RUN.value)
-        if d.kind in (DeploymentKind.VALIDATION, DeploymentKind.DEPLOYMENT) and not plan.failed:
+        if d.kind.runs_checks and not plan.failed:
             ctx.progress(0.4, "running tests")
             before_tests = time.monotonic()
-            tests = self._run_tests(ctx, d, target, head, plan)
+            tests = self._run_tests(ctx, d, target, after)
             timings["tests_s"] = time.monotonic() - before_tests
         self._stop_if_canceled(ctx, deployment_id)
         if plan.failed or tests.failed:
@@ -325,7 +337,7 @@ class RunDeployment:
             self._finish(ctx, d, DeploymentStatus.SUCCEEDED, plan, tests, timings, started)
             return _summary(d)
         ctx.progress(0.9, "applying")
-        self._apply(ctx, d, head, plan, tests, timings, started)
+        self._apply(ctx, d, head, after, plan, tests, timings, started)
         return _summary(d)
 
     def fail(self, uow: UnitOfWork, job: Job, error: str) -> None:
@@ -355,6 +367,7 @@ class RunDeployment:
     def _plan(
         self, uow: UnitOfWork, d: Deployment, target: Org, head: OrgVersion, clock: Clock
     ) -> Plan:
+        require_live_target(target)
         current = _current(uow, head)
         if d.kind is DeploymentKind.ROLLBACK:
             original = get_deployment(uow, deployment_id=d.rollback_of_id or 0)
@@ -362,15 +375,10 @@ class RunDeployment:
         if d.kind is DeploymentKind.QUICK_DEPLOY:
             validation = get_deployment(uow, deployment_id=d.validation_id or 0)
             require_quick_deployable(validation, target, clock.now())
-        inbound = uow.change_sets.inbound(d.inbound_id or 0)
-        if inbound is None:
-            raise NotFound(f"inbound change set {d.inbound_id} is gone")
-        require_deployable(inbound, uow.orgs.get(inbound.source_org_id))
+        inbound = _upload_standing(uow, d, target)
         return plan_change_set(inbound.items, current, allow_overwrite=d.allow_overwrite)
 
-    def _run_tests(
-        self, ctx: JobContext, d: Deployment, target: Org, head: OrgVersion, plan: Plan
-    ) -> TestRun:
+    def _run_tests(self, ctx: JobContext, d: Deployment, target: Org, after: str) -> TestRun:
         level = effective_test_level(d.test_level, d.tests, target)
         if level is TestLevel.NO_TEST_RUN:
             return TestRun(RunStatus.NOT_RUN, "no tests run (test level no_test_run)", level.value)
@@ -378,10 +386,9 @@ class RunDeployment:
             return TestRun(RunStatus.NOT_RUN, "no test runner configured", level.value)
         with tempfile.TemporaryDirectory(prefix="changeway-tests-") as scratch:
             project = Path(scratch) / "project"
-            with ctx.uow_factory() as uow:
-                root = tree.apply_changes(uow.metadata, head.root, plan.changes)
+            with ctx.uow_factory(read_only=True) as uow:
                 formats.write_source(
-                    load_components(uow, component_index(uow, root)),
+                    load_components(uow, component_index(uow, after)),
                     project,
                     **writer_options(target.project),
                 )
@@ -394,17 +401,22 @@ class RunDeployment:
         ctx: JobContext,
         d: Deployment,
         head: OrgVersion,
+        root: str,
         plan: Plan,
         tests: TestRun,
         timings: dict[str, float],
         started: float,
     ) -> None:
+        """The final transaction: re-check that the target is the same live org and that the
+        upload still stands, then move the head (compare-and-set)."""
         with ctx.uow_factory() as uow:
             current = get_deployment(uow, deployment_id=d.id, lock=True)
             if current.status is DeploymentStatus.CANCELING:
                 self._cancel(uow, current, ctx)
-            target = _org(uow, d.target_org_id)
-            root = tree.apply_changes(uow.metadata, head.root, plan.changes)
+            target = _org(uow, d.target_org_id, lock=True)
+            require_live_target(target)
+            if d.kind is not DeploymentKind.ROLLBACK:
+                _upload_standing(uow, d, target)
             _verify(uow, root, plan)
             try:
                 version = commit_version(
@@ -483,10 +495,11 @@ class RunDeployment:
         )
 
     def _stop_if_canceled(self, ctx: JobContext, deployment_id: int) -> None:
-        with ctx.uow_factory() as uow:
-            d = get_deployment(uow, deployment_id=deployment_id)
-            if d.status is DeploymentStatus.CANCELING:
-                self._cancel(uow, d, ctx)
+        with ctx.uow_factory(read_only=True) as uow:
+            canceling = get_deployment(uow, deployment_id=deployment_id).status
+        if canceling is DeploymentStatus.CANCELING:
+            with ctx.uow_factory() as uow:
+                self._cancel(uow, get_deployment(uow, deployment_id=deployment_id), ctx)
 
     def _cancel(self, uow: UnitOfWork, d: Deployment, ctx: JobContext) -> None:
         d.status, d.finished_at = DeploymentStatus.CANCELED, ctx.clock.now()
@@ -530,7 +543,18 @@ def _check_components(uow: UnitOfWork, plan: Plan) -> Plan:
     return Plan(results, plan.changes, plan.conflicts)
 
 
-def _check_dependencies(uow: UnitOfWork, d: Deployment, head: OrgVersion, plan: Plan) -> Plan:
+def _store_result(ctx: JobContext, head: OrgVersion, plan: Plan) -> str:
+    """Store the tree the deployment would leave (immutable nodes, in a short write of their
+    own) so that checks and tests read it without holding the write lock."""
+    with ctx.uow_factory() as uow:
+        root = tree.apply_changes(uow.metadata, head.root, plan.changes)
+        uow.commit()
+    return root
+
+
+def _check_dependencies(
+    uow: UnitOfWork, d: Deployment, head: OrgVersion, after: str, plan: Plan
+) -> Plan:
     """Every component the deployment writes finds what it references in the resulting org,
     and nothing left in the org references a component it deletes."""
     written = {
@@ -539,7 +563,6 @@ def _check_dependencies(uow: UnitOfWork, d: Deployment, head: OrgVersion, plan: 
         if r.after and r.outcome in (Outcome.CREATED, Outcome.CHANGED)
     }
     deleted = [k for k, v in plan.changes.items() if v is None]
-    after = tree.apply_changes(uow.metadata, head.root, plan.changes)
     broken = missing_dependencies(
         uow,
         deployed=written,
@@ -626,12 +649,33 @@ def _queue(
     return d
 
 
-def _require_ready(uow: UnitOfWork, inbound: InboundChangeSet) -> None:
-    """An inbound change set can start a deployment: its source identity lives, none runs."""
-    require_deployable(inbound, uow.orgs.get(inbound.source_org_id))
+def _require_ready(uow: UnitOfWork, inbound: InboundChangeSet, target: Org) -> None:
+    """An inbound change set can start a deployment: its upload stands, none runs."""
+    _require_standing(uow, inbound, target)
     running = in_flight(uow, inbound)
     if running:
         raise Refused(f"change set {inbound.name!r} already has deployment {running[0]} under way")
+
+
+def _require_standing(uow: UnitOfWork, inbound: InboundChangeSet, target: Org) -> None:
+    """The upload still stands: not deleted, its source identity lives, and ``target`` still
+    allows inbound changes from that source."""
+    allowed = Authorization(target.id, inbound.source_org_id)
+    require_deployable(
+        inbound,
+        uow.orgs.get(inbound.source_org_id),
+        target,
+        authorized=allowed in uow.authorizations.for_orgs([target.id]),
+    )
+
+
+def _upload_standing(uow: UnitOfWork, d: Deployment, target: Org) -> InboundChangeSet:
+    """The inbound change set a deployment brings, once its upload is checked to stand."""
+    inbound = uow.change_sets.inbound(d.inbound_id or 0)
+    if inbound is None:
+        raise NotFound(f"inbound change set {d.inbound_id} is gone")
+    _require_standing(uow, inbound, target)
+    return inbound
 
 
 def _require_reason(allow_overwrite: bool, reason: str | None) -> None:
@@ -679,8 +723,8 @@ def _summary(d: Deployment) -> dict[str, Any]:
     return {"deployment_id": d.id, "status": d.status.value}
 
 
-def _org(uow: UnitOfWork, org_id: str) -> Org:
-    org = uow.orgs.get(org_id)
+def _org(uow: UnitOfWork, org_id: str, *, lock: bool = False) -> Org:
+    org = uow.orgs.get(org_id, lock=lock)
     if org is None:
         raise NotFound(f"no org with id {org_id}")
     return org

@@ -27,8 +27,13 @@ class OrgRepository:
     def save(self, org: Org) -> None:
         self._conn.execute(t.orgs.update().where(t.orgs.c.id == org.id).values(**_org_row(org)))
 
-    def get(self, org_id: str) -> Org | None:
-        row = self._conn.execute(sa.select(t.orgs).where(t.orgs.c.id == org_id)).first()
+    def get(self, org_id: str, *, lock: bool = False) -> Org | None:
+        """One org; ``lock`` holds its row until the transaction ends (PostgreSQL; SQLite's
+        writer already holds the database), so writers to one org serialize."""
+        query = sa.select(t.orgs).where(t.orgs.c.id == org_id)
+        if lock and self._conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self._conn.execute(query).first()
         return _org(row) if row else None
 
     def family(self, production_id: str, *, lock: bool = False) -> list[Org]:
