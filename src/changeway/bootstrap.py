@@ -74,7 +74,7 @@ def bootstrap(
     file); otherwise it is refused with the command to run (``changeway db upgrade``).
     """
     if settings.database_url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     engine = create_engine(settings.database_url, schema=schema)
     try:
         if upgrade:
@@ -90,7 +90,7 @@ def bootstrap(
 def upgrade_store(settings: Settings, *, schema: str | None = None) -> tuple[str | None, str]:
     """Migrate the store to this changeway's schema; the revisions before and after."""
     if settings.database_url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     engine = create_engine(settings.database_url, schema=schema)
     try:
         before = schema_revision(engine)

@@ -22,6 +22,13 @@ class Settings:
     test_runner: str | None = None
     change_set_limits: Limits = field(default_factory=Limits)
 
+    @property
+    def shown_url(self) -> str:
+        """The store's URL as it may be printed: any password masked."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
     @classmethod
     def load(cls, *, data_dir: Path | None = None, database_url: str | None = None) -> Settings:
         """Options first, then ``CHANGEWAY_*`` variables, then ``config.toml``, then defaults.

@@ -208,3 +208,19 @@ def test_the_installed_command_runs_an_import(tmp_path: Path) -> None:
     )
     assert run.returncode == 1 and run.stdout == ""
     assert "P refuses direct metadata changes" in " ".join(run.stderr.split())
+
+
+def test_show_escapes_control_characters_when_printing_to_a_terminal(
+    dev: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from changeway.cli import context
+
+    hostile = "class E {\n  // \x1b]0;owned\x07 \x1b[2J\t tab kept\n}\n"
+    ok(dev("metadata", "import", "Dev", str(project(tmp_path / "esc", {"E": hostile}))))
+    piped = ok(dev("metadata", "show", "Dev", "ApexClass", "E")).stdout
+    assert "\x1b]0;owned" in piped  # what a pipe gets is left to the script reading it
+    monkeypatch.setattr(context.console, "_force_terminal", True)
+    monkeypatch.setattr(context.console, "_color_system", None)
+    shown = ok(dev("metadata", "show", "Dev", "ApexClass", "E")).stdout
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "// \\x1b]0;owned\\x07 \\x1b[2J" in shown and "tab kept" in shown

@@ -188,6 +188,29 @@ def test_import_merges_by_default_and_replace_makes_the_org_exactly_the_input(
     assert listing(cw, "Prod") == loaded  # the production is untouched
 
 
+def test_replacing_by_an_empty_folder_needs_allow_empty_and_says_how_many(
+    cw: Invoke, tmp_path: Path
+) -> None:
+    ok(cw("org", "create", "Prod"))
+    ok(cw("sandbox", "create", "Dev", "--from", "Prod", "--type", "developer"))
+    two = small_project(tmp_path / "two", {"A": "public class A { }\n", "B": "class B { }\n"})
+    ok(cw("metadata", "import", "Dev", str(two)))
+    empty = small_project(tmp_path / "empty", {})
+    (empty / "force-app").mkdir(exist_ok=True)
+    before = history(cw, "Dev")
+    refused = cw("metadata", "import", "Dev", str(empty), "--replace")
+    assert refused.exit_code == 1
+    said = " ".join(refused.stderr.split())
+    assert "the input holds no components: replacing would delete all 2 components of Dev" in said
+    assert "hint: --allow-empty" in said
+    assert history(cw, "Dev") == before
+    emptied = data(
+        cw("metadata", "import", "Dev", str(empty), "--replace", "--allow-empty", "--json")
+    )
+    assert keys(emptied["deleted"]) == {"ApexClass:A", "ApexClass:B"}
+    assert listing(cw, "Dev") == set()
+
+
 def test_each_change_makes_a_version_with_parent_author_reason_and_time(
     cw: Invoke, app: App, tmp_path: Path
 ) -> None:

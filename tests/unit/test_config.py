@@ -61,3 +61,12 @@ def test_a_broken_config_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text("[tests\nrunner = 1\n")
     with pytest.raises(Refused, match=r"config\.toml"):
         Settings.load(data_dir=tmp_path)
+
+
+def test_the_shown_store_url_never_carries_a_password(tmp_path: Path) -> None:
+    settings = Settings.load(
+        data_dir=tmp_path, database_url="postgresql+psycopg://cw:s3cret@db.example:5432/cw"
+    )
+    assert settings.shown_url == "postgresql+psycopg://cw:***@db.example:5432/cw"
+    assert "s3cret" not in settings.shown_url
+    assert Settings.load(data_dir=tmp_path).shown_url == f"sqlite:///{tmp_path / 'changeway.db'}"

@@ -128,6 +128,7 @@ def client(ctx: typer.Context) -> Client:
 HINTS = {
     "direct_changes": "changeway org set {org} --allow-direct-changes true",
     "overwrite_reason": "--allow-overwrite --reason TEXT",
+    "replace_with_nothing": "--allow-empty, if emptying the org is what you want",
 }
 
 

@@ -44,4 +44,4 @@ def demo(ctx: typer.Context) -> None:
     for step in steps:
         mark = "[green]✓[/]" if step.ok else "[red]✗[/]"
         console.print(f" {mark} {step.action}: {step.outcome}", highlight=False)
-    console.print(f"\nstore: {app.settings.database_url}", highlight=False, soft_wrap=True)
+    console.print(f"\nstore: {app.settings.shown_url}", highlight=False, soft_wrap=True)

@@ -21,6 +21,7 @@ from changeway.cli.context import (
     warn_each,
     warn_skipped,
 )
+from changeway.cli.render import printable
 from changeway.domain.errors import Refused
 
 app = typer.Typer(
@@ -35,6 +36,9 @@ def import_(
     org: str,
     path: Path,
     replace: bool = typer.Option(False, "--replace", help="make the org exactly PATH"),
+    allow_empty: bool = typer.Option(
+        False, "--allow-empty", help="with --replace: PATH may hold nothing (deletes everything)"
+    ),
     message: str | None = typer.Option(None, "--message", "-m", help="why (kept in history)"),
     strict: bool = typer.Option(
         False, "--strict", help="fail on files of unknown types and files that are not metadata"
@@ -48,6 +52,7 @@ def import_(
             org=org,
             archive=str(path),
             replace=replace,
+            allow_empty=allow_empty,
             message=message,
             origin=path.name,
             strict=strict,
@@ -160,7 +165,8 @@ def show(ctx: typer.Context, org: str, type_: str, name: str, json_: bool = _JSO
         return
     for f in component["files"]:
         console.rule(escape(f["path"]))
-        console.print(f["content"], highlight=False, markup=False)
+        content = printable(f["content"]) if console.is_terminal else f["content"]
+        console.print(content, highlight=False, markup=False)
 
 
 @app.command("history")

@@ -7,6 +7,17 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
+#: Control characters (C0 but tab and newline, DEL, C1) shown as escapes on a terminal, so
+#: stored files cannot drive it (colours, titles, cursor moves).
+_CONTROLS = {
+    c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if chr(c) not in "\t\n"
+}
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters written as ``\\xNN``."""
+    return text.translate(_CONTROLS)
+
 
 def orgs_table(orgs: list[dict[str, Any]]) -> Table:
     table = Table("Name", "Kind", "Production", "Status", "Id", "Source")

@@ -29,6 +29,7 @@ def import_(
     org: str,
     archive: str,
     replace: bool = False,
+    allow_empty: bool = False,
     message: str | None = None,
     origin: str = "",
     strict: bool = False,
@@ -43,6 +44,7 @@ def import_(
         org=org,
         incoming=incoming,
         replace_all=replace,
+        allow_empty=allow_empty,
         message=message,
         origin=origin or path.name,
     )

@@ -80,6 +80,16 @@ def _refuse_case_clashes(uow: UnitOfWork, root: str, incoming: formats.MetadataS
         )
 
 
+def _refuse_emptying(target: Org, count: int) -> None:
+    """Refuse to replace ``count`` components by nothing unless it was asked for explicitly."""
+    if count:
+        raise Refused(
+            f"the input holds no components: replacing would delete all {count} components"
+            f" of {target.name}; nothing was changed",
+            details={"rule": "replace_with_nothing", "count": count},
+        )
+
+
 def import_metadata(
     ctx: Context,
     *,
@@ -87,11 +97,14 @@ def import_metadata(
     org: str,
     incoming: formats.MetadataSet,
     replace_all: bool = False,
+    allow_empty: bool = False,
     message: str | None = None,
     origin: str = "an import",
 ) -> ImportResult:
     """Merge (or with ``replace_all``, make the org exactly) ``incoming``, read and checked
-    by the caller (``intake.read_checked``) before this write transaction starts."""
+    by the caller (``intake.read_checked``) before this write transaction starts. Replacing
+    an org's metadata by an input holding no components needs ``allow_empty``: it would
+    delete every component."""
     with ctx.uow() as uow:
         target = org_for(
             uow, actor, org, Permission.MODIFY_METADATA, action=f"change {org}'s metadata"
@@ -104,6 +117,8 @@ def import_metadata(
                 details={"rule": "direct_changes", "org": target.name},
             )
         head = head_version(uow, target)
+        if replace_all and not incoming.components and not allow_empty:
+            _refuse_emptying(target, sum(tree.count(uow.metadata, head.root).values()))
         if not replace_all:
             _refuse_case_clashes(uow, head.root, incoming)
         hashes = store_components(uow, incoming.components)

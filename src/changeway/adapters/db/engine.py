@@ -24,6 +24,7 @@ def create_engine(url: str, *, schema: str | None = None) -> sa.Engine:
     ``schema`` (PostgreSQL only) puts every table in that schema, for isolated test runs.
     """
     if url.startswith("sqlite"):
+        _private_file(sa.engine.make_url(url).database)
         engine = sa.create_engine(url, connect_args={"timeout": 60})
         _sqlite_transactions(engine)
         return engine
@@ -33,6 +34,13 @@ def create_engine(url: str, *, schema: str | None = None) -> sa.Engine:
     engine = sa.create_engine(url, connect_args=connect_args, pool_pre_ping=True)
     _postgresql_read_only(engine)
     return engine
+
+
+def _private_file(database: str | None) -> None:
+    """Create a new SQLite file readable by its owner only (0600); SQLite gives its journal
+    files the same mode. Whoever can read the file reads every org."""
+    if database and database != ":memory:":
+        Path(database).touch(mode=0o600, exist_ok=True)
 
 
 def _sqlite_transactions(engine: sa.Engine) -> None:
