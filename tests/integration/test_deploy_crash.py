@@ -5,6 +5,10 @@ A worker process deploys a large-ish change set (or rolls it back) and is killed
 after a random delay. After each kill the target holds exactly the old or exactly the new
 components, and running the worker again once the lease has expired ends the job: it is
 resumed to success (the target then holds the new state) or failed cleanly (the old one).
+
+A worker paused with SIGSTOP and continued with SIGCONT finishes its job; one paused until
+its lease expired and the job was taken over and finished elsewhere changes nothing when it
+resumes (fencing; docs/adr/0010-fencing-and-serialization.md).
 """
 
 from __future__ import annotations
@@ -17,13 +21,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from changeway.bootstrap import App
 from changeway.domain.components import ComponentKey
 from changeway.domain.deployments import Deployment, DeploymentKind, DeploymentStatus
 from changeway.domain.jobs import LEASE, JobStatus
 from changeway.services import deployments
 from changeway.services.jobs import get_job, run_next
-from tests.helpers import WORKER, user
+from tests.helpers import WORKER, trail, user
 from tests.helpers_metadata import apex, change_set, contents, family, get, put, request
 
 WORKER_SCRIPT = Path(__file__).with_name("deploy_worker.py")
@@ -39,7 +45,7 @@ def _schema(app: App) -> str:
         return str(conn.exec_driver_sql("SELECT current_schema()").scalar())
 
 
-def _spawn(app: App, job_id: int) -> subprocess.Popen[str]:
+def _spawn(app: App, job_id: int, pause_at: str | None = None) -> subprocess.Popen[str]:
     url = "" if app.engine.dialect.name == "sqlite" else app.settings.database_url
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(
@@ -51,6 +57,7 @@ def _spawn(app: App, job_id: int) -> subprocess.Popen[str]:
             _schema(app),
             str(job_id),
             app.clock.now().isoformat(),
+            *([pause_at] if pause_at else []),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -148,3 +155,58 @@ def test_a_killed_deployment_leaves_the_target_old_or_new_and_is_resumed_or_fail
             if done.kind is DeploymentKind.DEPLOYMENT:
                 last_deploy = done.id
     assert killed, f"no kill landed while the worker was running (seed {seed}, work {work:.2f} s)"
+
+
+def _paused(app: App, pause_at: str) -> tuple[Deployment, subprocess.Popen[str]]:
+    """A deployment whose worker process stopped itself (SIGSTOP) at ``pause_at``."""
+    family(app)
+    put(app, "Dev", [apex(f"P{i}") for i in range(20)])
+    change_set(app, "Dev", "PAUSE", "ApexClass:P*", target="Test")
+    d = request(app, "Test", "PAUSE")
+    worker = _spawn(app, d.job_id or 0, pause_at)
+    _wait_ready(worker)
+    assert worker.stdout is not None
+    assert worker.stdout.readline().strip() == "paused"
+    return d, worker
+
+
+def _resume(worker: subprocess.Popen[str]) -> str:
+    worker.send_signal(signal.SIGCONT)
+    assert worker.stdout is not None
+    said = worker.stdout.readline().strip()
+    assert _reap(worker) == 0
+    return said
+
+
+def test_a_worker_stopped_and_continued_finishes_its_deployment(app: App) -> None:
+    d, worker = _paused(app, "checking dependencies")
+    assert _resume(worker) == "done succeeded"
+    done = get(app, d.id)
+    assert done.status is DeploymentStatus.SUCCEEDED, done.error
+    assert len([k for k in contents(app, "Test") if k.name.startswith("P")]) == 20
+
+
+@pytest.mark.parametrize("pause_at", ["checking dependencies", "applying"])
+def test_a_paused_worker_whose_job_was_taken_over_changes_nothing_when_it_resumes(
+    app: App, pause_at: str
+) -> None:
+    d, worker = _paused(app, pause_at)
+    try:
+        app.clock.advance(seconds=LEASE.total_seconds() + 1)  # type: ignore[attr-defined]
+        taken = run_next(
+            app.uow, clock=app.clock, worker=WORKER, handlers=app.handlers, job_id=d.job_id
+        )
+        assert taken is not None and taken.status is JobStatus.SUCCEEDED, taken
+        after = contents(app, "Test")
+        version = get(app, d.id).result_version_id
+    finally:
+        said = _resume(worker)
+    assert said == "done succeeded"  # as the worker that took over left it
+    with app.uow() as uow:
+        job = get_job(uow, d.job_id or 0)
+    done = get(app, d.id)
+    assert (job.status, done.status) == (JobStatus.SUCCEEDED, DeploymentStatus.SUCCEEDED)
+    assert (job.attempts, done.result_version_id) == (2, version)
+    assert contents(app, "Test") == after
+    ended = [e.action for e in trail(app, "Test") if e.action.startswith("deployment.")]
+    assert ended == ["deployment.requested", "deployment.succeeded"]

@@ -352,7 +352,7 @@ class RunDeployment:
         uow.deployments.save(d)
 
     def _start(self, ctx: JobContext, deployment_id: int) -> Deployment:
-        with ctx.uow_factory() as uow:
+        with ctx.fenced() as uow:
             d = get_deployment(uow, deployment_id=deployment_id)
             if d.status.is_final:
                 return d
@@ -409,7 +409,7 @@ class RunDeployment:
     ) -> None:
         """The final transaction: re-check that the target is the same live org and that the
         upload still stands, then move the head (compare-and-set)."""
-        with ctx.uow_factory() as uow:
+        with ctx.fenced() as uow:
             current = get_deployment(uow, deployment_id=d.id, lock=True)
             if current.status is DeploymentStatus.CANCELING:
                 self._cancel(uow, current, ctx)
@@ -457,7 +457,7 @@ class RunDeployment:
         *,
         error: str | None = None,
     ) -> None:
-        with ctx.uow_factory() as uow:
+        with ctx.fenced() as uow:
             d.error = error
             self._record(uow, ctx, d, status, plan, tests, timings, started)
             uow.commit()
@@ -498,7 +498,7 @@ class RunDeployment:
         with ctx.uow_factory(read_only=True) as uow:
             canceling = get_deployment(uow, deployment_id=deployment_id).status
         if canceling is DeploymentStatus.CANCELING:
-            with ctx.uow_factory() as uow:
+            with ctx.fenced() as uow:
                 self._cancel(uow, get_deployment(uow, deployment_id=deployment_id), ctx)
 
     def _cancel(self, uow: UnitOfWork, d: Deployment, ctx: JobContext) -> None:
@@ -546,7 +546,7 @@ def _check_components(uow: UnitOfWork, plan: Plan) -> Plan:
 def _store_result(ctx: JobContext, head: OrgVersion, plan: Plan) -> str:
     """Store the tree the deployment would leave (immutable nodes, in a short write of their
     own) so that checks and tests read it without holding the write lock."""
-    with ctx.uow_factory() as uow:
+    with ctx.fenced() as uow:
         root = tree.apply_changes(uow.metadata, head.root, plan.changes)
         uow.commit()
     return root

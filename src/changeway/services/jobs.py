@@ -3,7 +3,9 @@
 A job's handler does its work in short transactions and reports progress, which also renews
 the lease. A worker that dies leaves an expired lease: the next worker takes the job over
 (handlers are idempotent) or, after MAX_ATTEMPTS, fails it cleanly through the handler's
-``fail`` so that nothing stays half done.
+``fail`` so that nothing stays half done. Every write a handler makes is fenced: it first
+checks, in its own transaction, that this claim still holds the lease, so a worker that lost
+its job (paused, then taken over) writes nothing more (docs/adr/0010-fencing-and-serialization.md).
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ ProgressListener = Callable[[Job], None]
 
 class JobCanceled(Exception):
     """Raised by a handler that stopped because its job was asked to cancel."""
+
+
+class LeaseLost(Exception):
+    """This claim no longer holds the job: another worker took it over (or it ended)."""
 
 
 class JobHandler(Protocol):
@@ -63,6 +69,14 @@ class JobContext:
             self.listener(job)
 
     @contextmanager
+    def fenced(self) -> Iterator[UnitOfWork]:
+        """A write transaction that goes ahead only while this claim still holds the job's
+        lease; raises :class:`LeaseLost` otherwise."""
+        with self.uow_factory() as uow:
+            hold_lease(uow, self.job)
+            yield uow
+
+    @contextmanager
     def keep_alive(self, every: float = LEASE.total_seconds() / 3) -> Iterator[None]:
         """Renew the lease every ``every`` seconds from a background thread while one long
         step runs (a test run), so that no other worker takes the job over meanwhile."""
@@ -70,7 +84,10 @@ class JobContext:
 
         def beat() -> None:
             while not stop.wait(every):
-                self._renew(self.job.progress, self.job.message)
+                try:
+                    self._renew(self.job.progress, self.job.message)
+                except LeaseLost:  # the next write of the handler stops it
+                    return
 
         thread = threading.Thread(target=beat, name=f"lease-{self.job.id}", daemon=True)
         thread.start()
@@ -81,10 +98,8 @@ class JobContext:
             thread.join()
 
     def _renew(self, fraction: float, message: str) -> Job:
-        with self.uow_factory() as uow:
-            job = uow.jobs.get(self.job.id)
-            if job is None:
-                raise NotFound(f"job {self.job.id} vanished")
+        with self.fenced() as uow:
+            job = get_job(uow, self.job.id)
             job.progress = max(0.0, min(1.0, fraction))
             job.message = message
             job.lease_expires_at = self.clock.now() + LEASE
@@ -92,6 +107,19 @@ class JobContext:
             uow.commit()
         self.job = job
         return job
+
+
+def hold_lease(uow: UnitOfWork, claimed: Job) -> None:
+    """Check, in the caller's write transaction, that the claim ``claimed`` (its lease owner
+    and attempt, a fencing token) still holds the job; the job's row stays locked until the
+    transaction ends (PostgreSQL; SQLite's writer holds the database)."""
+    job = uow.jobs.get(claimed.id, lock=True)
+    if (
+        job is None
+        or job.status.is_final
+        or (job.lease_owner, job.attempts) != (claimed.lease_owner, claimed.attempts)
+    ):
+        raise LeaseLost(f"job {claimed.id} is no longer held by {claimed.lease_owner}")
 
 
 def worker_name() -> str:
@@ -180,10 +208,12 @@ def claim(
     worker: str,
     handlers: Mapping[str, JobHandler],
     job_id: int | None = None,
+    queue_key: str | None = None,
 ) -> Job | None:
-    """Take the next claimable job (or ``job_id``) under a lease; fail it after too many tries."""
+    """Take the next claimable job (or ``job_id``, or the next of ``queue_key``) under a
+    lease; fail it after too many tries."""
     with uow_factory() as uow:
-        job = uow.jobs.claimable(clock.now(), job_id=job_id)
+        job = uow.jobs.claimable(clock.now(), job_id=job_id, queue_key=queue_key)
         if job is None:
             return None
         now = clock.now()
@@ -214,52 +244,48 @@ def execute(
     handlers: Mapping[str, JobHandler],
     listener: ProgressListener | None = None,
 ) -> Job:
-    """Run a claimed job's handler and record its outcome."""
-    handler = handlers[job.kind]
+    """Run a claimed job's handler and record its outcome; a claim that lost its lease
+    meanwhile records nothing and returns the job as its new holder left it."""
     ctx = JobContext(
         job=job, uow_factory=uow_factory, clock=clock, worker=worker, listener=listener
     )
     try:
-        result = handler.run(ctx)
+        return _outcome(ctx, handlers)
+    except LeaseLost:
+        with uow_factory(read_only=True) as uow:
+            return get_job(uow, job.id)
+
+
+def _outcome(ctx: JobContext, handlers: Mapping[str, JobHandler]) -> Job:
+    try:
+        result = handlers[ctx.job.kind].run(ctx)
+    except LeaseLost:
+        raise
     except JobCanceled:
-        return _end(job.id, uow_factory, clock, JobStatus.CANCELED, "canceled", listener)
+        return _end(ctx, JobStatus.CANCELED, "canceled")
     except ChangewayError as error:
-        return _fail(job.id, uow_factory, clock, handlers, str(error), listener, error.code)
+        return _fail(ctx, handlers, str(error), error.code)
     except Exception as error:  # an unexpected fault must still end the job, never leave it stuck
-        return _fail(
-            job.id,
-            uow_factory,
-            clock,
-            handlers,
-            f"internal error: {error!r}",
-            listener,
-            "internal_error",
-        )
-    return _end(job.id, uow_factory, clock, JobStatus.SUCCEEDED, "done", listener, result)
+        return _fail(ctx, handlers, f"internal error: {error!r}", "internal_error")
+    return _end(ctx, JobStatus.SUCCEEDED, "done", result)
 
 
 def _end(
-    job_id: int,
-    uow_factory: UnitOfWorkFactory,
-    clock: Clock,
-    status: JobStatus,
-    message: str,
-    listener: ProgressListener | None,
-    result: dict[str, Any] | None = None,
+    ctx: JobContext, status: JobStatus, message: str, result: dict[str, Any] | None = None
 ) -> Job:
-    with uow_factory() as uow:
-        done = get_job(uow, job_id)
+    with ctx.fenced() as uow:
+        done = get_job(uow, ctx.job.id)
         done.status = status
         if status is JobStatus.SUCCEEDED:
             done.progress = 1.0
         done.message = message
         done.result = result or {}
-        done.finished_at = clock.now()
+        done.finished_at = ctx.clock.now()
         done.lease_owner = done.lease_expires_at = None
         uow.jobs.save(done)
         uow.commit()
-    if listener:
-        listener(done)
+    if ctx.listener:
+        ctx.listener(done)
     return done
 
 
@@ -271,9 +297,17 @@ def run_next(
     handlers: Mapping[str, JobHandler],
     listener: ProgressListener | None = None,
     job_id: int | None = None,
+    queue_key: str | None = None,
 ) -> Job | None:
     """Claim and execute one job; ``None`` when there is nothing to do."""
-    job = claim(uow_factory, clock=clock, worker=worker, handlers=handlers, job_id=job_id)
+    job = claim(
+        uow_factory,
+        clock=clock,
+        worker=worker,
+        handlers=handlers,
+        job_id=job_id,
+        queue_key=queue_key,
+    )
     if job is None:
         return None
     return execute(
@@ -297,7 +331,11 @@ def wait_for(
     poll_seconds: float = 0.2,
     timeout_seconds: float | None = None,
 ) -> Job:
-    """Follow a job to its end, running it here when no other worker has it (embedded mode)."""
+    """Follow a job to its end, running it here when no other worker has it (embedded mode).
+
+    While the job waits behind another of its queue (one org), the loop runs that one: a
+    job whose worker died is taken over once its lease expires, without anyone else acting.
+    """
     deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
     while True:
         with uow_factory(read_only=True) as uow:
@@ -314,28 +352,30 @@ def wait_for(
             listener=listener,
             job_id=job_id,
         )
-        if ran is not None and ran.status.is_final:
+        if ran is not None and ran.status.is_final and ran.id == job_id:
             return ran
+        if ran is None and job.queue_key is not None:
+            ran = run_next(
+                uow_factory,
+                clock=clock,
+                worker=worker,
+                handlers=handlers,
+                queue_key=job.queue_key,
+            )
+        if ran is not None:
+            continue
         if deadline is not None and time.monotonic() > deadline:
             return job
         time.sleep(poll_seconds)
 
 
-def _fail(
-    job_id: int,
-    uow_factory: UnitOfWorkFactory,
-    clock: Clock,
-    handlers: Mapping[str, JobHandler],
-    error: str,
-    listener: ProgressListener | None,
-    code: str,
-) -> Job:
-    with uow_factory() as uow:
-        job = get_job(uow, job_id)
-        _finish_failed(uow, job, handlers, error, clock.now(), code)
+def _fail(ctx: JobContext, handlers: Mapping[str, JobHandler], error: str, code: str) -> Job:
+    with ctx.fenced() as uow:
+        job = get_job(uow, ctx.job.id)
+        _finish_failed(uow, job, handlers, error, ctx.clock.now(), code)
         uow.commit()
-    if listener:
-        listener(job)
+    if ctx.listener:
+        ctx.listener(job)
     return job
 
 

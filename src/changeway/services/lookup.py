@@ -46,6 +46,15 @@ def org_for(
     return org
 
 
+def locked(uow: UnitOfWork, org: Org) -> Org:
+    """``org`` read again with its row locked until the transaction ends, so that writers to
+    one org wait their turn (PostgreSQL; SQLite's writer already holds the database)."""
+    current = uow.orgs.get(org.id, lock=True)
+    if current is None:
+        raise NotFound(f"{org.name} is gone")
+    return current
+
+
 def refresh_copy_of(uow: UnitOfWork, sandbox: Org) -> Org | None:
     """The newest refreshed copy of ``sandbox``, if a refresh was ever started."""
     copies = [o for o in uow.orgs.family(sandbox.production_id) if o.replaces_id == sandbox.id]

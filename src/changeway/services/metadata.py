@@ -30,7 +30,7 @@ from changeway.domain.versions import OrgVersion, VersionKind
 from changeway.services.audit import record
 from changeway.services.context import Context
 from changeway.services.intake import project_settings, writer_options
-from changeway.services.lookup import org_for
+from changeway.services.lookup import locked, org_for
 from changeway.services.paging import Page, page_of
 from changeway.services.ports import UnitOfWork
 from changeway.services.versions import (
@@ -109,6 +109,7 @@ def import_metadata(
         target = org_for(
             uow, actor, org, Permission.MODIFY_METADATA, action=f"change {org}'s metadata"
         )
+        target = locked(uow, target)
         target.require_active("change the metadata of")
         if not target.allow_direct_changes:
             raise Refused(

@@ -45,7 +45,9 @@ class Jobs(Protocol):
     def list(
         self, *, org_ids: Iterable[str] | None = None, before: int | None = None, limit: int
     ) -> list[Job]: ...
-    def claimable(self, now: datetime, *, job_id: int | None = None) -> Job | None: ...
+    def claimable(
+        self, now: datetime, *, job_id: int | None = None, queue_key: str | None = None
+    ) -> Job | None: ...
 
 
 class Audit(Protocol):

@@ -188,7 +188,7 @@ class CopySandbox:
 
     def run(self, ctx: JobContext) -> dict[str, Any]:
         org_id, from_id = ctx.job.payload["org_id"], ctx.job.payload["from_id"]
-        with ctx.uow_factory() as uow:
+        with ctx.fenced() as uow:
             org = _get(uow, org_id)
             if org.status in GONE:
                 raise Refused(f"{org.name} was {org.status.value} before it was copied")
@@ -196,7 +196,7 @@ class CopySandbox:
                 uow.orgs.save(replace(org, status=OrgStatus.PROCESSING))
                 uow.commit()
         ctx.progress(0.1, "copying metadata")
-        with ctx.uow_factory() as uow:
+        with ctx.fenced() as uow:
             org = _get(uow, org_id)
             if org.status is not OrgStatus.PROCESSING:  # finished by an earlier attempt
                 return {"org_id": org.id, "status": org.status.value}
@@ -246,7 +246,7 @@ class DeleteSandbox:
     """Job: finish deleting a sandbox (its name is free again afterwards)."""
 
     def run(self, ctx: JobContext) -> dict[str, Any]:
-        with ctx.uow_factory() as uow:
+        with ctx.fenced() as uow:
             org = _get(uow, ctx.job.payload["org_id"])
             if org.status is OrgStatus.DELETING:
                 org = replace(org, status=OrgStatus.DELETED)

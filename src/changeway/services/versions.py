@@ -8,7 +8,7 @@ from datetime import datetime
 
 from changeway.domain import tree
 from changeway.domain.components import Component, ComponentKey
-from changeway.domain.errors import NotFound, Refused
+from changeway.domain.errors import Conflict, NotFound, Refused
 from changeway.domain.orgs import Org
 from changeway.domain.permissions import Actor
 from changeway.domain.versions import OrgVersion, VersionKind
@@ -83,7 +83,14 @@ def commit_version(
     at: datetime,
     parent_id: int | None,
 ) -> OrgVersion:
-    """Record a new version of ``org`` and move its head to it (compare-and-set)."""
+    """Record a new version of ``org`` and move its head to it (compare-and-set).
+
+    The org's row is locked first, so writers to one org serialize and version numbers never
+    collide on PostgreSQL; a head moved since ``org`` was read is a :class:`Conflict`
+    (docs/adr/0010-fencing-and-serialization.md)."""
+    current = uow.orgs.get(org.id, lock=True)
+    if current is None or current.head_version_id != org.head_version_id:
+        raise Conflict(f"{org.name}'s metadata changed meanwhile; nothing was written, try again")
     total = sum(tree.count(uow.metadata, root).values())
     version = uow.metadata.add_version(
         org_id=org.id,

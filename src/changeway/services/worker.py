@@ -17,7 +17,7 @@ from types import FrameType
 from changeway.domain.clock import Clock
 from changeway.domain.errors import ChangewayError
 from changeway.domain.jobs import Job, JobStatus
-from changeway.services.jobs import JobHandler, claim, execute, get_job
+from changeway.services.jobs import JobHandler, LeaseLost, claim, execute, get_job, hold_lease
 from changeway.services.ports import UnitOfWorkFactory
 
 #: Longest wait between attempts while the database keeps failing.
@@ -84,15 +84,17 @@ class Worker:
                 handlers=self.handlers,
             )
         except HandBack:
-            self.hand_back(job.id)
+            self.hand_back(job)
             raise
 
-    def hand_back(self, job_id: int) -> None:
+    def hand_back(self, claimed: Job) -> None:
         """Return a job this worker holds to the queue, so that another worker takes it."""
         with self.uow_factory() as uow:
-            job = get_job(uow, job_id)
-            if job.status.is_final or job.lease_owner != self.name:
+            try:
+                hold_lease(uow, claimed)
+            except LeaseLost:
                 return
+            job = get_job(uow, claimed.id)
             if job.status is JobStatus.IN_PROGRESS:
                 job.status = JobStatus.PENDING
             job.attempts = max(0, job.attempts - 1)

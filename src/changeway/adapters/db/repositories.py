@@ -127,8 +127,11 @@ class JobRepository:
             query = query.where(t.jobs.c.id < before)
         return [_job(r) for r in self._conn.execute(query)]
 
-    def claimable(self, now: datetime, *, job_id: int | None = None) -> Job | None:
-        """The oldest job a worker may take: pending, or running with an expired lease.
+    def claimable(
+        self, now: datetime, *, job_id: int | None = None, queue_key: str | None = None
+    ) -> Job | None:
+        """The oldest job a worker may take (of ``queue_key`` when given): pending, or running
+        with an expired lease.
 
         A pending job waits while an earlier job with the same queue key is unfinished, so
         work on one org runs one at a time. PostgreSQL skips rows other workers hold.
@@ -164,6 +167,8 @@ class JobRepository:
         )
         if job_id is not None:
             query = query.where(j.c.id == job_id)
+        if queue_key is not None:
+            query = query.where(j.c.queue_key == queue_key)
         if self._conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=j)
         row = self._conn.execute(query).first()

@@ -21,6 +21,17 @@ from changeway.adapters.db.repositories import (
 from changeway.adapters.db.session_repository import SessionRepository
 from changeway.adapters.db.user_repository import TokenRepository, UserRepository
 from changeway.domain.components import ComponentKey
+from changeway.domain.errors import Conflict
+
+#: PostgreSQL's codes for a transaction that lost a race: serialization failure, deadlock.
+_RACE_CODES = frozenset({"40001", "40P01"})
+
+
+def _lost_race(error: sa.exc.DBAPIError) -> bool:
+    """A uniqueness or serialization conflict with a concurrent transaction: the loser gets
+    "changed meanwhile, try again", never a raw database error."""
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return isinstance(error, sa.exc.IntegrityError) or code in _RACE_CODES
 
 
 class _ReadOnlyMetadata(MetadataRepository):
@@ -92,6 +103,10 @@ class SqlUnitOfWork:
         if self._tx.is_active:
             self._tx.rollback()
         self._conn.close()
+        if isinstance(exc, sa.exc.DBAPIError) and _lost_race(exc):
+            raise Conflict(
+                "the store changed meanwhile (a concurrent change); nothing was written, try again"
+            ) from exc
         if self._stash and exc_type is None:
             with self._engine.begin() as conn:
                 MetadataRepository(conn).put_analyses(self._stash)
