@@ -74,4 +74,3 @@ def test_eight_processes_importing_and_deploying_into_one_org_lose_nothing(
         assert ComponentKey("ApexClass", f"K{i}") in final
         for k in range(IMPORTS):
             assert ComponentKey("ApexClass", f"W{i}x{k}") in final
-
