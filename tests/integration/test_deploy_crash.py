@@ -167,6 +167,8 @@ def _paused(app: App, pause_at: str) -> tuple[Deployment, subprocess.Popen[str]]
     _wait_ready(worker)
     assert worker.stdout is not None
     assert worker.stdout.readline().strip() == "paused"
+    _, status = os.waitpid(worker.pid, os.WUNTRACED)  # until the stop has happened
+    assert os.WIFSTOPPED(status), status
     return d, worker
 
 
