@@ -15,6 +15,7 @@ from changeway.adapters.db.engine import (
     require_current,
     schema_revision,
 )
+from changeway.adapters.db.faults import store_faults_told
 from changeway.adapters.db.unit_of_work import SqlUnitOfWork
 from changeway.config import Settings
 from changeway.domain.changesets import Limits
@@ -77,10 +78,11 @@ def bootstrap(
         settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     engine = create_engine(settings.database_url, schema=schema)
     try:
-        if upgrade:
-            migrate(engine)
-        else:
-            require_current(engine)
+        with store_faults_told():
+            if upgrade:
+                migrate(engine)
+            else:
+                require_current(engine)
     except BaseException:
         engine.dispose()
         raise

@@ -82,6 +82,13 @@ class SchemaOutdated(ChangewayError):
     code = "schema_outdated"
 
 
+class StoreUnavailable(ChangewayError):
+    """The store cannot be used as it is (a full disk, a read-only or damaged file); the
+    message says which, in one line, and nothing was written."""
+
+    code = "store_unavailable"
+
+
 class InvalidMetadata(ChangewayError):
     """Metadata input is malformed or hostile; the message names the file and the problem."""
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 
 from changeway.domain.clock import Clock
-from changeway.domain.errors import ChangewayError
+from changeway.domain.errors import ChangewayError, StoreUnavailable
 from changeway.domain.jobs import Job, JobStatus
 from changeway.services.jobs import JobHandler, LeaseLost, claim, execute, get_job, hold_lease
 from changeway.services.ports import UnitOfWorkFactory
@@ -59,9 +59,10 @@ class Worker:
                 faults = 0
             except HandBack:
                 break
-            except ChangewayError:
-                raise
-            except Exception as fault:  # the database went away: wait, then try again
+            except Exception as fault:
+                if isinstance(fault, ChangewayError) and not isinstance(fault, StoreUnavailable):
+                    raise
+                # the database went away or cannot be written: wait, then try again
                 faults += 1
                 delay = min(MAX_BACKOFF, self.idle * 2 ** (faults - 1))
                 if self.on_fault:

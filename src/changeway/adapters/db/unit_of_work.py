@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from changeway.adapters.db.change_set_repository import ChangeSetRepository
 from changeway.adapters.db.deployment_repository import DeploymentRepository
 from changeway.adapters.db.engine import READ_ONLY
+from changeway.adapters.db.faults import store_fault, store_faults_told
 from changeway.adapters.db.metadata_store import MetadataRepository
 from changeway.adapters.db.repositories import (
     AuditRepository,
@@ -70,7 +71,8 @@ class SqlUnitOfWork:
         self._stash: dict[tuple[str, ComponentKey], Any] = {}
 
     def __enter__(self) -> SqlUnitOfWork:
-        self._conn = self._engine.connect()
+        with store_faults_told():
+            self._conn = self._engine.connect()
         if self.read_only:
             self._conn.execution_options(**{READ_ONLY: True})
         self._tx = self._conn.begin()
@@ -107,6 +109,8 @@ class SqlUnitOfWork:
             raise Conflict(
                 "the store changed meanwhile (a concurrent change); nothing was written, try again"
             ) from exc
+        if isinstance(exc, sa.exc.DBAPIError) and (fault := store_fault(exc)):
+            raise fault from exc
         if self._stash and exc_type is None:
             with self._engine.begin() as conn:
                 MetadataRepository(conn).put_analyses(self._stash)
