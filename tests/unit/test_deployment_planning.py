@@ -32,13 +32,14 @@ from changeway.domain.deployments import (
     effective_test_level,
     plan_change_set,
     plan_rollback,
+    require_live_target,
     require_quick_deployable,
     with_dependency_failures,
 )
 from changeway.domain.deployments import (
     TestLevel as Level,
 )
-from changeway.domain.errors import Refused
+from changeway.domain.errors import NotAuthorized, Refused
 from changeway.domain.orgs import Org, OrgKind, OrgStatus
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -343,20 +344,37 @@ def inbound_from(source_id: str = "dev") -> InboundChangeSet:
     return InboundChangeSet(1, 1, "CS", "", source_id, "o1", "alice", NOW, InboundStatus.AWAITING)
 
 
+TARGET = Org("o1", "Test", OrgKind.DEVELOPER, "o1", OrgStatus.ACTIVE, NOW)
+
+
 def test_an_inbound_change_set_whose_source_was_refreshed_is_not_deployable() -> None:
     source = Org("dev", "Dev", OrgKind.DEVELOPER, "o1", OrgStatus.REPLACED, NOW)
     with pytest.raises(Refused, match="source org Dev was refreshed since it was uploaded"):
-        require_deployable(inbound_from(), source)
+        require_deployable(inbound_from(), source, TARGET, authorized=True)
 
 
 def test_an_inbound_change_set_whose_source_is_gone_is_not_deployable() -> None:
     with pytest.raises(Refused, match="source org dev was deleted since it was uploaded"):
-        require_deployable(inbound_from(), None)
+        require_deployable(inbound_from(), None, TARGET, authorized=True)
 
 
 def test_an_inbound_change_set_from_an_active_source_is_deployable() -> None:
     source = Org("dev", "Dev", OrgKind.DEVELOPER, "o1", OrgStatus.ACTIVE, NOW)
-    require_deployable(inbound_from(), source)
+    require_deployable(inbound_from(), source, TARGET, authorized=True)
+
+
+def test_an_inbound_change_set_along_a_revoked_path_is_not_deployable() -> None:
+    source = Org("dev", "Dev", OrgKind.DEVELOPER, "o1", OrgStatus.ACTIVE, NOW)
+    with pytest.raises(NotAuthorized, match="Test no longer allows inbound changes from Dev"):
+        require_deployable(inbound_from(), source, TARGET, authorized=False)
+
+
+def test_a_deployment_into_a_target_refreshed_or_deleted_since_is_refused() -> None:
+    for status, word in ((OrgStatus.REPLACED, "refreshed"), (OrgStatus.DELETING, "deleted")):
+        gone = Org("o1", "Test", OrgKind.DEVELOPER, "o1", status, NOW)
+        with pytest.raises(Refused, match=f"Test was {word} since the deployment was requested"):
+            require_live_target(gone)
+    require_live_target(TARGET)
 
 
 # --- dependency failures -------------------------------------------------------------------
