@@ -1,7 +1,7 @@
 """Eight processes importing into one org and deploying into it at once: writers to one org
 serialize on both stores; the loser of a race is told the org changed meanwhile (and tries
 again), never a raw database error; versions stay contiguous and nothing is lost
-(docs/adr/0010-fencing-and-serialization.md)."""
+(docs/adr/0011-fencing-and-serialization.md)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ resumed to success (the target then holds the new state) or failed cleanly (the 
 
 A worker paused with SIGSTOP and continued with SIGCONT finishes its job; one paused until
 its lease expired and the job was taken over and finished elsewhere changes nothing when it
-resumes (fencing; docs/adr/0010-fencing-and-serialization.md).
+resumes (fencing; docs/adr/0011-fencing-and-serialization.md).
 """
 
 from __future__ import annotations

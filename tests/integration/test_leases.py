@@ -1,5 +1,5 @@
 """Expired leases are taken over without anyone touching the dead job, and a worker that lost
-its lease writes nothing more (docs/model.md, "Jobs"; docs/adr/0010-fencing-and-serialization.md).
+its lease writes nothing more (docs/model.md, "Jobs"; docs/adr/0011-fencing-and-serialization.md).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ the lease. A worker that dies leaves an expired lease: the next worker takes the
 (handlers are idempotent) or, after MAX_ATTEMPTS, fails it cleanly through the handler's
 ``fail`` so that nothing stays half done. Every write a handler makes is fenced: it first
 checks, in its own transaction, that this claim still holds the lease, so a worker that lost
-its job (paused, then taken over) writes nothing more (docs/adr/0010-fencing-and-serialization.md).
+its job (paused, then taken over) writes nothing more (docs/adr/0011-fencing-and-serialization.md).
 """
 
 from __future__ import annotations

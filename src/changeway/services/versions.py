@@ -87,7 +87,7 @@ def commit_version(
 
     The org's row is locked first, so writers to one org serialize and version numbers never
     collide on PostgreSQL; a head moved since ``org`` was read is a :class:`Conflict`
-    (docs/adr/0010-fencing-and-serialization.md)."""
+    (docs/adr/0011-fencing-and-serialization.md)."""
     current = uow.orgs.get(org.id, lock=True)
     if current is None or current.head_version_id != org.head_version_id:
         raise Conflict(f"{org.name}'s metadata changed meanwhile; nothing was written, try again")
