@@ -54,9 +54,10 @@ class _PgError(Exception):
         self.sqlstate = sqlstate
 
 
-def test_postgresql_disk_full_and_read_only_are_told_plainly_and_others_are_not() -> None:
+def test_postgresql_disk_full_and_damage_are_told_plainly_and_others_are_not() -> None:
     full = store_fault(sa.exc.OperationalError("INSERT", {}, _PgError("53100")))
     assert full is not None and "full" in str(full)
-    read_only = store_fault(sa.exc.InternalError("INSERT", {}, _PgError("25006")))
-    assert read_only is not None and "cannot be written" in str(read_only)
-    assert store_fault(sa.exc.OperationalError("SELECT 1", {}, _PgError("08006"))) is None
+    damaged = store_fault(sa.exc.InternalError("SELECT", {}, _PgError("XX001")))
+    assert damaged is not None and "damaged" in str(damaged)
+    for other in ("08006", "25006"):  # connection lost; a write in a read-only transaction
+        assert store_fault(sa.exc.OperationalError("SELECT 1", {}, _PgError(other))) is None

@@ -23,8 +23,9 @@ _SQLITE = {
     "readonly database": _READ_ONLY,
     "unable to open database file": _UNOPENABLE,
 }
-#: PostgreSQL's error codes (SQLSTATE).
-_POSTGRESQL = {"53100": _FULL, "25006": _READ_ONLY, "XX001": _DAMAGED, "XX002": _DAMAGED}
+#: PostgreSQL's error codes (SQLSTATE). A write in a read-only transaction (25006) is not
+#: among them: there it is a fault of the code, which must fail loudly.
+_POSTGRESQL = {"53100": _FULL, "XX001": _DAMAGED, "XX002": _DAMAGED}
 
 
 def store_fault(error: sa.exc.DBAPIError) -> StoreUnavailable | None:
