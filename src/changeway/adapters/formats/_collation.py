@@ -11,11 +11,17 @@ _ORDER = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789abcdefghijklmnopqrstuvwxy
 _PRIMARY = {char: index for index, char in enumerate(_ORDER)}
 for _upper in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
     _PRIMARY[_upper] = _PRIMARY[_upper.lower()]
+_OFFSET = len(_ORDER)
+# The same weights for ASCII text, as one byte per character (translated in C).
+_ASCII_PRIMARY = {code: _PRIMARY.get(chr(code), _OFFSET + code) for code in range(128)}
+_ASCII_CASE = {code: 1 if chr(code).isupper() else 0 for code in range(128)}
 
 
 def collation_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Primary weights (case-insensitive) then case weights (lower before upper)."""
-    offset = len(_ORDER)
-    primary = tuple(_PRIMARY.get(char, offset + ord(char)) for char in text)
+    if text.isascii():
+        primary = tuple(text.translate(_ASCII_PRIMARY).encode("latin-1"))
+        return primary, tuple(text.translate(_ASCII_CASE).encode("latin-1"))
+    primary = tuple(_PRIMARY.get(char, _OFFSET + ord(char)) for char in text)
     tertiary = tuple(1 if char.isupper() else 0 for char in text)
     return primary, tertiary

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import posixpath
 
-from changeway.adapters.formats import _permset2, _resources, _safexml, _sdrxml, _zip
+from lxml import etree
+
+from changeway.adapters.formats import _permset2, _plainxml, _resources, _safexml, _sdrxml, _zip
 from changeway.adapters.formats._presets import PERMISSION_SET_BETA2
 from changeway.adapters.formats._source import (
     META,
@@ -48,13 +50,38 @@ def _child_value(entry: _sdrxml.Node, unique_id: str, path: str) -> str:
     raise InvalidMetadata(f"a child element has no {unique_id}", path=path)
 
 
+_XMLNS = f' xmlns="{_sdrxml.NS_URL}"'
+
+
 def _decompose(reg: Registry, mdtype: MetadataType, path: str, data: bytes, out: _Builder) -> None:
+    """One file per child (field, list view...) and the parent's own file with the rest."""
     name = posixpath.basename(path).rpartition(".")[0]
-    document = _parse(path, data)
+    parts = _decomposed_plain(reg, mdtype, _safexml.check(data, path), data)
+    if parts is None:
+        parts = _decomposed_model(reg, mdtype, _parse(path, data), path)
+    folder = f"{mdtype.directory}/{name}"
+    children, own = parts
+    for child, entry_name, xml in children:
+        sub = f"{child.directory}/" if mdtype.decomposition == "folderPerType" else ""
+        target = f"{folder}/{sub}{entry_name}.{child.suffix}{META}"
+        if child.in_parent:
+            out.add(mdtype.name, name, target, xml.encode())
+        else:
+            out.add(child.name, f"{name}.{entry_name}", target, xml.encode())
+    out.add(mdtype.name, name, f"{folder}/{name}.{mdtype.suffix}{META}", own.encode())
+
+
+Decomposed = tuple[list[tuple[MetadataType, str, str]], str]
+"""The children's files (type, name, text) and the parent's own file."""
+
+
+def _decomposed_model(
+    reg: Registry, mdtype: MetadataType, document: _sdrxml.Node, path: str
+) -> Decomposed:
     value = document.get(mdtype.name)
     body = value if isinstance(value, dict) else {}
     parent: _sdrxml.Node = {_sdrxml.NS_KEY: _sdrxml.NS_URL}
-    folder = f"{mdtype.directory}/{name}"
+    children = []
     for key, item in body.items():
         child = reg.child_by_group(mdtype, key)
         if child is None:
@@ -64,15 +91,39 @@ def _decompose(reg: Registry, mdtype: MetadataType, path: str, data: bytes, out:
             if not isinstance(entry, dict):
                 continue
             entry_name = _child_value(entry, child.unique_id, path)
-            sub = f"{child.directory}/" if mdtype.decomposition == "folderPerType" else ""
             xml = _sdrxml.build({child.xml_root: {_sdrxml.NS_KEY: _sdrxml.NS_URL, **entry}})
-            target = f"{folder}/{sub}{entry_name}.{child.suffix}{META}"
-            if child.in_parent:
-                out.add(mdtype.name, name, target, xml.encode())
-            else:
-                out.add(child.name, f"{name}.{entry_name}", target, xml.encode())
-    xml = _sdrxml.build({mdtype.name: parent})
-    out.add(mdtype.name, name, f"{folder}/{name}.{mdtype.suffix}{META}", xml.encode())
+            children.append((child, entry_name, xml))
+    return children, _sdrxml.build({mdtype.name: parent})
+
+
+def _decomposed_plain(
+    reg: Registry, mdtype: MetadataType, root: etree._Element, data: bytes
+) -> Decomposed | None:
+    """The same split printed by lxml (``_plainxml``); None when the file is not plain."""
+    namespace = _plainxml.plain_namespace(root, data)
+    if namespace is None or root.tag != namespace + mdtype.name:
+        return None
+    groups: dict[str, MetadataType] = {}
+    for name in mdtype.children:
+        groups.setdefault(namespace + reg.types[name].group, reg.types[name])
+    children = []
+    taken = []
+    for element in root:
+        child = groups.get(element.tag)  # type: ignore[call-overload]
+        if child is None:
+            continue
+        entry_name = _plainxml.leaf_text(element, namespace, (child.unique_id, "fullName", "name"))
+        printed = _plainxml.print_plain(element, child.xml_root, 0, _XMLNS)
+        if printed is None or not entry_name:
+            return None
+        children.append((child, entry_name, _sdrxml.finish(printed)))
+        taken.append(element)
+    for element in taken:
+        root.remove(element)
+    own = _plainxml.print_plain(root, mdtype.name, 0, _XMLNS)
+    if own is None and not len(root) and _plainxml.blank(root.text):
+        own = _sdrxml.Printed(f"<{mdtype.name}{_XMLNS}></{mdtype.name}>\n")
+    return None if own is None else (children, _sdrxml.finish(own))
 
 
 def _static_resource(

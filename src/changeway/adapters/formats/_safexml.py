@@ -51,7 +51,11 @@ def line_of(element: etree._Element) -> int | None:
 
 def parse_sdr(data: bytes, path: str) -> Node:
     """Safely parse ``data`` into the model Salesforce's converter uses (see ``_sdrxml``)."""
-    root = check(data, path)
+    return model(check(data, path), data, path)
+
+
+def model(root: etree._Element, data: bytes, path: str) -> Node:
+    """The model Salesforce's converter uses of ``data``, already checked into ``root``."""
     return _sdrxml.read(root, data, decode(data, path))
 
 

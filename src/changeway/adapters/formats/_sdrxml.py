@@ -32,8 +32,8 @@ _TOKEN = re.compile(
 )
 _ATTR = re.compile(r"([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 # JavaScript's String.prototype.trim() set, which differs from Python's str.strip().
-_JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-_JS_SPACE += "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+JS_SPACE += "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 _NAMED = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
 _ESCAPES = (("&", "&amp;"), (">", "&gt;"), ("<", "&lt;"), ("'", "&apos;"), ('"', "&quot;"))
 _SPECIAL_ENTITY = re.compile(r"&amp;#(x?[\da-fA-F]+);")
@@ -46,6 +46,10 @@ def _decode(text: str) -> str:
     for entity, char in _NAMED:
         text = text.replace(entity, char)
     return text
+
+
+class Printed(str):
+    """Content already printed at its place in the document (``_plainxml``), kept as is."""
 
 
 class _Element:
@@ -65,7 +69,7 @@ def parse(text: str) -> Node:
 
     def flush() -> None:
         if pending:
-            value = "".join(pending).strip(_JS_SPACE)
+            value = "".join(pending).strip(JS_SPACE)
             pending.clear()
             if value:
                 top = stack[-1]
@@ -130,7 +134,7 @@ def _compress(element: _Element) -> Value:
     return node if node else ""
 
 
-def _needs_tokenizer(data: bytes) -> bool:
+def needs_tokenizer(data: bytes) -> bool:
     """CDATA, numeric references, comments and inner processing instructions: not in a DOM."""
     return b"<![CDATA[" in data or b"&#" in data or b"<!--" in data or data.count(b"<?") > 1
 
@@ -143,7 +147,7 @@ def _from_element(element: etree._Element, namespace: str, xsi: str) -> str | No
     """One element in the parser's model, read from lxml (the fast path)."""
     node: Node = {}
     head = element.text
-    text = [head.strip(_JS_SPACE)] if head else []
+    text = [head.strip(JS_SPACE)] if head else []
     for child in element:
         tag = child.tag
         if (
@@ -163,7 +167,7 @@ def _from_element(element: etree._Element, namespace: str, xsi: str) -> str | No
             node[key] = [existing, value]
         tail = child.tail
         if tail:
-            text.append(tail.strip(_JS_SPACE))
+            text.append(tail.strip(JS_SPACE))
     joined = "".join(text)
     if joined:
         node[TEXT] = joined
@@ -204,7 +208,7 @@ def _read_fast(root: etree._Element, data: bytes) -> Node:
 
 def read(root: etree._Element, data: bytes, text: str) -> Node:
     """The document as Salesforce's parser sees it, from an already safely parsed ``root``."""
-    if not _needs_tokenizer(data):
+    if not needs_tokenizer(data):
         try:
             return _read_fast(root, data)
         except _Unusual:
@@ -257,7 +261,9 @@ def _children(node: Node, level: int) -> tuple[str, str]:
                 body.append(_text_node(value, key, "", indent))
         elif isinstance(value, list):
             for item in value:
-                if isinstance(item, dict):
+                if isinstance(item, Printed):
+                    body.append(item)
+                elif isinstance(item, dict):
                     body.append(_object_node(item, key, level))
                 else:
                     body.append(_text_node(item, key, "", indent))
@@ -269,7 +275,15 @@ def _children(node: Node, level: int) -> tuple[str, str]:
 def build(document: Node) -> str:
     """Print ``{root_name: node}`` exactly as Salesforce's converter does."""
     _, body = _children(document, 0)
-    xml = XML_DECL + _SPECIAL_ENTITY.sub(r"&#\1;", body)
+    return finish(body)
+
+
+def finish(body: str) -> str:
+    """The file holding the printed root element ``body``, as Salesforce's printer ends it:
+    numeric references written back, no blanks around comments."""
+    if "&amp;#" in body:
+        body = _SPECIAL_ENTITY.sub(r"&#\1;", body)
+    xml = XML_DECL + body
     if "<!--" in xml:
         xml = _COMMENT_SPACE.sub(r"<!--\1-->", xml)
     return xml

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable
 
-from changeway.adapters.formats import _permset2, _safexml, _sdrxml, _zip
+from changeway.adapters.formats import _permset2, _plainxml, _safexml, _sdrxml, _zip
 from changeway.adapters.formats._collation import collation_key
 from changeway.adapters.formats._presets import PERMISSION_SET_BETA2
 from changeway.adapters.formats._source import META, current_suffix
@@ -33,6 +33,24 @@ def _strip_meta(path: str) -> str:
 
 def _parsed(path: str, data: bytes) -> _sdrxml.Node:
     return _safexml.parse_sdr(data, path)
+
+
+Entry = tuple[str, "_sdrxml.Node | _sdrxml.Printed"]
+"""A child merged into its parent's file: its unique name and its content."""
+
+
+def _entry(path: str, data: bytes, root_name: str, group: str, unique_id: str) -> Entry:
+    """The child in file ``path`` (root element ``root_name``) as an element ``group`` of its
+    parent's file, printed by lxml when the file is plain (``_plainxml``)."""
+    root = _safexml.check(data, path)
+    namespace = _plainxml.plain_namespace(root, data)
+    if namespace is not None and root.tag == namespace + root_name:
+        name = _plainxml.leaf_text(root, namespace, (unique_id, "fullName", "name"))
+        printed = _plainxml.print_plain(root, group, 1)
+        if printed is not None:
+            return name, printed
+    content = _body(_safexml.model(root, data, path), root_name)
+    return _unique_value(content, unique_id), content
 
 
 def _body(document: _sdrxml.Node, type_name: str) -> _sdrxml.Node:
@@ -118,7 +136,7 @@ class _Recomposer:
         for (type_name, name), parent in self.parents.items():
             mdtype = self.reg.types[type_name]
             body: _sdrxml.Node = {_sdrxml.NS_KEY: _sdrxml.NS_URL}
-            groups: dict[str, list[tuple[str, _sdrxml.Node]]] = {}
+            groups: dict[str, list[Entry]] = {}
             child_files = [
                 (self.reg.types[child.type], path, data)
                 for child in self.children[(type_name, name)]
@@ -135,9 +153,9 @@ class _Recomposer:
                         own_file_seen = True
                         body.update(_body(_parsed(path, data), type_name))
             for child_type, path, data in child_files:
-                content = _body(_parsed(path, data), child_type.xml_root)
-                groups.setdefault(child_type.group, []).append(
-                    (_unique_value(content, child_type.unique_id), content)
+                group = child_type.group
+                groups.setdefault(group, []).append(
+                    _entry(path, data, child_type.xml_root, group, child_type.unique_id)
                 )
             for group in sorted(groups):
                 entries = sorted(groups[group], key=lambda entry: collation_key(entry[0]))
