@@ -292,14 +292,14 @@ def test_convert_failing_to_write_says_so_in_one_line_and_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int
 ) -> None:
     project = write_project(tmp_path / "p", klass("A"))
-    real = Path.write_bytes
+    real = os.open
 
-    def failing(self: Path, data: bytes) -> int:
-        if self.name == "A.cls":
-            raise OSError(code, os.strerror(code), str(self))
-        return real(self, data)
+    def failing(path: str, flags: int, *args: int, **kwargs: int) -> int:
+        if flags & os.O_CREAT and str(path).endswith("/A.cls"):
+            raise OSError(code, os.strerror(code), str(path))
+        return real(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "write_bytes", failing)
+    monkeypatch.setattr(os, "open", failing)
     exit_code, stderr = _cli(str(project), str(tmp_path / "out"), "--to", "mdapi")
     assert exit_code == 1
     assert stderr == f"error: cannot write A.cls: {os.strerror(code)}\n"

@@ -13,18 +13,23 @@ LINK = "symbolic links are not accepted (neither to files nor to folders): copy 
 NOT_REGULAR = "not a regular file (a FIFO, socket or device): only files and folders are read"
 
 
-def read_file(path: str | os.PathLike[str], shown: str, budget: limits.Budget) -> bytes:
+def read_file(
+    path: str | os.PathLike[str], shown: str, budget: limits.Budget, *, scanned: bool = False
+) -> bytes:
     """The bytes of a regular file, charged to ``budget``.
 
     Links, FIFOs, sockets and devices are refused without being opened (a FIFO would block
-    forever); the file is opened without following links and checked again once open.
+    forever): ``scanned`` says the caller's folder scan already saw a regular file, else the
+    path is checked first; either way the file is opened without following links and checked
+    again once open.
     """
     try:
-        mode = os.lstat(path).st_mode
-        if stat.S_ISLNK(mode):
-            raise InvalidMetadata(LINK, path=shown)
-        if not stat.S_ISREG(mode):
-            raise InvalidMetadata(NOT_REGULAR, path=shown)
+        if not scanned:
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode):
+                raise InvalidMetadata(LINK, path=shown)
+            if not stat.S_ISREG(mode):
+                raise InvalidMetadata(NOT_REGULAR, path=shown)
         handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
         raise InvalidMetadata(f"cannot read the file: {error.strerror}", path=shown) from None
@@ -35,9 +40,14 @@ def read_file(path: str | os.PathLike[str], shown: str, budget: limits.Budget) -
         budget.charge(info.st_size, shown)
         chunks = []
         remaining = info.st_size + 1
-        while remaining > 0 and (chunk := os.read(handle, remaining)):
+        while remaining > 0:
+            chunk = os.read(handle, remaining)
+            if not chunk:
+                break
             chunks.append(chunk)
             remaining -= len(chunk)
+            if remaining == 1:
+                break  # every byte fstat announced; the read asking for one more came short
     finally:
         os.close(handle)
     if remaining <= 0:

@@ -18,9 +18,36 @@ DEFAULT_PATTERNS = ("**/*.dup", "**/.*", "**/package2-descriptor.json", "**/pack
 
 @dataclass(frozen=True)
 class _Rule:
-    regex: re.Pattern[str]
+    regex: str
     negated: bool
     directory_only: bool
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Consecutive rules of one kind (ignoring, or re-including with ``!``), one regex each
+    for folders and for files: within a run, the first rule that matches decides."""
+
+    negated: bool
+    folders: re.Pattern[str] | None
+    files: re.Pattern[str] | None
+
+
+def _either(rules: list[_Rule]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{r.regex})" for r in rules)) if rules else None
+
+
+def _runs(rules: list[_Rule]) -> list[_Run]:
+    runs: list[list[_Rule]] = []
+    for rule in rules:
+        if runs and runs[-1][0].negated == rule.negated:
+            runs[-1].append(rule)
+        else:
+            runs.append([rule])
+    return [
+        _Run(run[0].negated, _either(run), _either([r for r in run if not r.directory_only]))
+        for run in runs
+    ]
 
 
 def _translate(pattern: str) -> str:
@@ -89,7 +116,8 @@ class ForceIgnore:
             directory_only = line.endswith("/")
             line = line.rstrip("/")
             if line:
-                self._rules.append(_Rule(re.compile(_translate(line)), negated, directory_only))
+                self._rules.append(_Rule(_translate(line), negated, directory_only))
+        self._runs = _runs(self._rules)
 
     @classmethod
     def find(cls, seed: Path) -> ForceIgnore:
@@ -116,10 +144,10 @@ class ForceIgnore:
 
     def _matches(self, path: str, is_dir: bool) -> bool:
         ignored = False
-        for rule in self._rules:
-            applies = rule.negated == ignored and (is_dir or not rule.directory_only)
-            if applies and rule.regex.match(path):
-                ignored = not rule.negated
+        for run in self._runs:
+            regex = run.folders if is_dir else run.files
+            if run.negated == ignored and regex is not None and regex.match(path):
+                ignored = not run.negated
         return ignored
 
     def ignores_dir(self, path: str) -> bool:

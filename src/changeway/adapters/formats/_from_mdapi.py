@@ -109,7 +109,7 @@ def _decomposed_plain(
     children = []
     taken = []
     for element in root:
-        child = groups.get(element.tag)  # type: ignore[call-overload]
+        child = groups.get(element.tag)
         if child is None:
             continue
         entry_name = _plainxml.leaf_text(element, namespace, (child.unique_id, "fullName", "name"))

@@ -57,7 +57,7 @@ def _walk(
             ):
                 continue
             elif entry.is_file(follow_symlinks=False):
-                files[path] = read_file(entry.path, path, budget)
+                files[path] = read_file(entry.path, path, budget, scanned=True)
             else:
                 refused.append(
                     InvalidMetadata(LINK if entry.is_symlink() else NOT_REGULAR, path=path)

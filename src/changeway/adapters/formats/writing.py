@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,21 +19,37 @@ from changeway.domain.components import Component, ComponentKey
 from changeway.domain.errors import InvalidMetadata
 
 
-def _target(out_dir: Path, rel: str) -> Path:
+def _check_relative(rel: str) -> list[str]:
+    """The parts of ``rel``, refused when it would escape the output folder."""
     parts = rel.split("/")
     if rel.startswith("/") or ".." in parts or "" in parts or "\\" in rel:
         raise InvalidMetadata("file path escapes the output folder", path=rel)
-    return out_dir.joinpath(*parts)
+    return parts
+
+
+def _target(out_dir: Path, rel: str) -> Path:
+    return out_dir.joinpath(*_check_relative(rel))
 
 
 def _write_files(out_dir: Path, files: Mapping[str, bytes]) -> None:
-    made: set[Path] = set()
+    """Write each file under ``out_dir`` (with plain system calls: per-file overhead counts
+    when a conversion writes thousands of small files)."""
+    base = str(out_dir)
+    made: set[str] = set()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
     for rel, data in files.items():
-        target = _target(out_dir, rel)
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        target.write_bytes(data)
+        _check_relative(rel)
+        folder, _, _name = rel.rpartition("/")
+        if folder not in made:
+            os.makedirs(f"{base}/{folder}" if folder else base, exist_ok=True)
+            made.add(folder)
+        handle = os.open(f"{base}/{rel}", flags, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view) :]
+        finally:
+            os.close(handle)
 
 
 def write_source(
