@@ -1,9 +1,11 @@
-"""Reading files of untrusted input safely: regular files only, never a link or a FIFO."""
+"""Files of untrusted input read safely (regular files only, never a link or a FIFO), and
+files written with plain system calls (conversions write thousands of small files)."""
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 from changeway.adapters.formats import limits
@@ -63,3 +65,18 @@ def read_regular_text(path: Path) -> str | None:
         return path.read_text("utf-8", errors="replace")
     except OSError:
         return None
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+
+
+def write_file(path: str, chunks: Iterable[bytes]) -> None:
+    """Write ``chunks`` to the file at ``path`` (created or emptied; never through a link)."""
+    handle = os.open(path, _NEW_FILE, 0o666)
+    try:
+        for chunk in chunks:
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(handle, view) :]
+    finally:
+        os.close(handle)

@@ -9,6 +9,7 @@ refused with bounded memory.
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 import stat
 import zipfile
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from changeway.adapters.formats import limits
+from changeway.adapters.formats._files import write_file
 from changeway.domain.errors import InvalidMetadata
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -129,12 +131,14 @@ def verify(data: bytes, where: str, budget: limits.Budget) -> None:
 def extract(data: bytes, folder: Path, where: str, budget: limits.Budget) -> list[str]:
     """Write the archive's files under ``folder``, streamed; the member paths written."""
     written = []
+    made: set[str] = set()
+    base = str(folder)
     with _open(data, where) as archive:
         for info, name in _members(archive, where, budget):
-            target = folder.joinpath(*name.split("/"))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("wb") as out:
-                for chunk in _chunks(archive, info, where):
-                    out.write(chunk)
+            parent = name.rpartition("/")[0]
+            if parent not in made:
+                os.makedirs(f"{base}/{parent}" if parent else base, exist_ok=True)
+                made.add(parent)
+            write_file(f"{base}/{name}", _chunks(archive, info, where))
             written.append(name)
     return written

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from changeway.adapters.formats import _zip
+from changeway.adapters.formats._files import write_file
 from changeway.adapters.formats._resources import packed_archive
 from changeway.adapters.formats._to_mdapi import to_mdapi
 from changeway.adapters.formats.limits import Budget
@@ -32,24 +33,16 @@ def _target(out_dir: Path, rel: str) -> Path:
 
 
 def _write_files(out_dir: Path, files: Mapping[str, bytes]) -> None:
-    """Write each file under ``out_dir`` (with plain system calls: per-file overhead counts
-    when a conversion writes thousands of small files)."""
+    """Write each file under ``out_dir``, making each folder once."""
     base = str(out_dir)
     made: set[str] = set()
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
     for rel, data in files.items():
         _check_relative(rel)
         folder, _, _name = rel.rpartition("/")
         if folder not in made:
             os.makedirs(f"{base}/{folder}" if folder else base, exist_ok=True)
             made.add(folder)
-        handle = os.open(f"{base}/{rel}", flags, 0o666)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(handle, view) :]
-        finally:
-            os.close(handle)
+        write_file(f"{base}/{rel}", (data,))
 
 
 def write_source(
