@@ -1,4 +1,4 @@
-"""Plain files printed by lxml: the same bytes as Salesforce's printing model (docs/adr/0011)."""
+"""Plain files printed by lxml: the same bytes as Salesforce's printing model (docs/adr/0012)."""
 
 from __future__ import annotations
 

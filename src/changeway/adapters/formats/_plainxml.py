@@ -6,7 +6,7 @@ element name (or comment) coming back after another among its siblings. For thos
 model Salesforce's converter prints (``_sdrxml``) is the tree itself, so lxml's indenting
 serializer gives the same bytes once quotes are escaped and empty elements opened; checking
 that a tree is plain costs one light walk, far less than building and printing the model.
-Anything else returns None and goes through ``_sdrxml``. See ADR 0011.
+Anything else returns None and goes through ``_sdrxml``. See ADR 0012.
 """
 
 from __future__ import annotations
