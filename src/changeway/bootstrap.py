@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -20,8 +21,10 @@ from changeway.adapters.db.unit_of_work import SqlUnitOfWork
 from changeway.config import Settings
 from changeway.domain.changesets import Limits
 from changeway.domain.clock import Clock, SystemClock
-from changeway.services.jobs import JobHandler
-from changeway.services.ports import UnitOfWork
+
+if TYPE_CHECKING:  # loaded by the commands that use them, not by every start
+    from changeway.services.jobs import JobHandler
+    from changeway.services.ports import UnitOfWork
 
 
 @dataclass

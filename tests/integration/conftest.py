@@ -9,8 +9,8 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from changeway.bootstrap import App
-from changeway.cli import context
 from changeway.cli.main import app as cli_app
+from changeway.cli.state import CliState
 from tests.cli_results import Invoke
 
 
@@ -18,7 +18,7 @@ from tests.cli_results import Invoke
 def cw(app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     """``cw("org", "list", actor=...)`` runs the CLI against the test's store (either backend)
     as the OS user ``actor`` (the store's first administrator when it has no users yet)."""
-    monkeypatch.setattr(context.CliState, "app", property(lambda _state: app))
+    monkeypatch.setattr(CliState, "app", property(lambda _state: app))
     runner = CliRunner()
 
     def invoke(*args: str, actor: str = "alice", stdin: str | None = None) -> Result:

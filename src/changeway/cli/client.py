@@ -10,7 +10,6 @@ from changeway.bootstrap import App
 from changeway.domain.jobs import Job
 from changeway.domain.permissions import Actor
 from changeway.operations import OPERATIONS
-from changeway.services.jobs import wait_for, worker_name
 from changeway.views import job_view
 
 JobListener = Callable[[dict[str, Any]], None]
@@ -36,6 +35,8 @@ class EmbeddedClient:
 
     def follow(self, job_id: int, listener: JobListener | None = None) -> dict[str, Any]:
         """Run the job here when no worker has it, reporting progress; its final view."""
+        from changeway.services.jobs import wait_for, worker_name
+
         self.call("job.show", job_id=job_id)  # the actor may see it
 
         def report(job: Job) -> None:

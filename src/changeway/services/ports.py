@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
-from pathlib import Path
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
-from changeway.domain.audit import AuditEvent, AuditFilter
-from changeway.domain.changesets import ChangeSet, InboundChangeSet
-from changeway.domain.components import ComponentKey
-from changeway.domain.connections import Authorization
-from changeway.domain.deployments import Deployment
-from changeway.domain.jobs import Job
-from changeway.domain.orgs import Org
-from changeway.domain.permissions import Permission
-from changeway.domain.sessions import WebSession
-from changeway.domain.testing import TestRun
-from changeway.domain.tree import Node
-from changeway.domain.users import ApiToken, User
-from changeway.domain.versions import OrgVersion, VersionKind
+# Only annotations name these: importing them here would load every domain module on every
+# command's start.
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from datetime import datetime
+    from pathlib import Path
+    from types import TracebackType
+
+    from changeway.domain.audit import AuditEvent, AuditFilter
+    from changeway.domain.changesets import ChangeSet, InboundChangeSet
+    from changeway.domain.components import ComponentKey
+    from changeway.domain.connections import Authorization
+    from changeway.domain.deployments import Deployment
+    from changeway.domain.jobs import Job
+    from changeway.domain.orgs import Org
+    from changeway.domain.permissions import Permission
+    from changeway.domain.sessions import WebSession
+    from changeway.domain.testing import TestRun
+    from changeway.domain.tree import Node
+    from changeway.domain.users import ApiToken, User
+    from changeway.domain.versions import OrgVersion, VersionKind
 
 
 class Orgs(Protocol):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from importlib import import_module
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from changeway.adapters.db import schema as t
 from changeway.domain.components import ComponentKey
@@ -190,8 +190,9 @@ class MetadataRepository:
         """Store analyses not stored yet (they never change: the content is immutable)."""
         if not analyses:
             return
-        dialect = self._conn.dialect.name
-        insert = (postgresql if dialect == "postgresql" else sqlite).insert
+        # The dialect's module: the engine loaded it (importing both would load PostgreSQL's
+        # on every SQLite start).
+        insert = import_module(f"sqlalchemy.dialects.{self._conn.dialect.name}").insert
         rows = [
             {"content": c, "type": k.type, "name": k.name, "data": data}
             for (c, k), data in analyses.items()

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from functools import cached_property
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from changeway.adapters.db.change_set_repository import ChangeSetRepository
-from changeway.adapters.db.deployment_repository import DeploymentRepository
 from changeway.adapters.db.engine import READ_ONLY
 from changeway.adapters.db.faults import store_fault, store_faults_told
-from changeway.adapters.db.metadata_store import MetadataRepository
-from changeway.adapters.db.repositories import (
-    AuditRepository,
-    AuthorizationRepository,
-    JobRepository,
-    OrgRepository,
-)
-from changeway.adapters.db.session_repository import SessionRepository
-from changeway.adapters.db.user_repository import TokenRepository, UserRepository
 from changeway.domain.components import ComponentKey
 from changeway.domain.errors import Conflict
+
+# Repositories load on first use: `org list` then starts without the metadata store, the
+# change set and deployment repositories and the domain modules behind them.
+if TYPE_CHECKING:
+    from changeway.adapters.db.change_set_repository import ChangeSetRepository
+    from changeway.adapters.db.deployment_repository import DeploymentRepository
+    from changeway.adapters.db.metadata_store import MetadataRepository
+    from changeway.adapters.db.repositories import (
+        AuditRepository,
+        AuthorizationRepository,
+        JobRepository,
+        OrgRepository,
+    )
+    from changeway.adapters.db.session_repository import SessionRepository
+    from changeway.adapters.db.user_repository import TokenRepository, UserRepository
 
 #: PostgreSQL's codes for a transaction that lost a race: serialization failure, deadlock.
 _RACE_CODES = frozenset({"40001", "40P01"})
@@ -35,35 +39,12 @@ def _lost_race(error: sa.exc.DBAPIError) -> bool:
     return isinstance(error, sa.exc.IntegrityError) or code in _RACE_CODES
 
 
-class _ReadOnlyMetadata(MetadataRepository):
-    """Metadata reads in a read-only transaction. Dependency analyses computed meanwhile
-    are a cache, not a change: they are kept aside and stored after the read ends."""
-
-    def __init__(self, conn: sa.Connection, stash: dict[tuple[str, ComponentKey], Any]) -> None:
-        super().__init__(conn)
-        self._stash = stash
-
-    def put_analyses(self, analyses: Mapping[tuple[str, ComponentKey], Any]) -> None:
-        self._stash.update(analyses)
-
-
 class SqlUnitOfWork:
     """A transaction on ``engine``; rolled back unless :meth:`commit` is called.
 
     ``read_only``: a deferred transaction on SQLite (it never waits for a writer), a
     READ ONLY one on PostgreSQL; it cannot commit changes.
     """
-
-    orgs: OrgRepository
-    authorizations: AuthorizationRepository
-    jobs: JobRepository
-    audit: AuditRepository
-    metadata: MetadataRepository
-    change_sets: ChangeSetRepository
-    deployments: DeploymentRepository
-    users: UserRepository
-    tokens: TokenRepository
-    sessions: SessionRepository
 
     def __init__(self, engine: sa.Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -76,20 +57,71 @@ class SqlUnitOfWork:
         if self.read_only:
             self._conn.execution_options(**{READ_ONLY: True})
         self._tx = self._conn.begin()
-        conn = self._conn
-        self.orgs = OrgRepository(conn)
-        self.authorizations = AuthorizationRepository(conn)
-        self.jobs = JobRepository(conn)
-        self.audit = AuditRepository(conn)
-        self.metadata = (
-            _ReadOnlyMetadata(conn, self._stash) if self.read_only else MetadataRepository(conn)
-        )
-        self.change_sets = ChangeSetRepository(conn)
-        self.deployments = DeploymentRepository(conn)
-        self.users = UserRepository(conn)
-        self.tokens = TokenRepository(conn)
-        self.sessions = SessionRepository(conn)
         return self
+
+    @cached_property
+    def orgs(self) -> OrgRepository:
+        from changeway.adapters.db.repositories import OrgRepository
+
+        return OrgRepository(self._conn)
+
+    @cached_property
+    def authorizations(self) -> AuthorizationRepository:
+        from changeway.adapters.db.repositories import AuthorizationRepository
+
+        return AuthorizationRepository(self._conn)
+
+    @cached_property
+    def jobs(self) -> JobRepository:
+        from changeway.adapters.db.repositories import JobRepository
+
+        return JobRepository(self._conn)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        from changeway.adapters.db.repositories import AuditRepository
+
+        return AuditRepository(self._conn)
+
+    @cached_property
+    def metadata(self) -> MetadataRepository:
+        if self.read_only:
+            from changeway.adapters.db.read_only_metadata import ReadOnlyMetadata
+
+            return ReadOnlyMetadata(self._conn, self._stash)
+        from changeway.adapters.db.metadata_store import MetadataRepository
+
+        return MetadataRepository(self._conn)
+
+    @cached_property
+    def change_sets(self) -> ChangeSetRepository:
+        from changeway.adapters.db.change_set_repository import ChangeSetRepository
+
+        return ChangeSetRepository(self._conn)
+
+    @cached_property
+    def deployments(self) -> DeploymentRepository:
+        from changeway.adapters.db.deployment_repository import DeploymentRepository
+
+        return DeploymentRepository(self._conn)
+
+    @cached_property
+    def users(self) -> UserRepository:
+        from changeway.adapters.db.user_repository import UserRepository
+
+        return UserRepository(self._conn)
+
+    @cached_property
+    def tokens(self) -> TokenRepository:
+        from changeway.adapters.db.user_repository import TokenRepository
+
+        return TokenRepository(self._conn)
+
+    @cached_property
+    def sessions(self) -> SessionRepository:
+        from changeway.adapters.db.session_repository import SessionRepository
+
+        return SessionRepository(self._conn)
 
     def commit(self) -> None:
         if self.read_only:
@@ -112,6 +144,8 @@ class SqlUnitOfWork:
         if isinstance(exc, sa.exc.DBAPIError) and (fault := store_fault(exc)):
             raise fault from exc
         if self._stash and exc_type is None:
+            from changeway.adapters.db.metadata_store import MetadataRepository
+
             with self._engine.begin() as conn:
                 MetadataRepository(conn).put_analyses(self._stash)
             self._stash.clear()
