@@ -247,3 +247,44 @@ def test_deployment_cancel_of_a_queued_deployment(cw: Invoke) -> None:
 
 def test_deployment_show_of_an_unknown_id_fails(cw: Invoke) -> None:
     fails(cw("deployment", "show", "999"), "no deployment 999")
+
+
+# --- what users read: suggestions, the problems a preview shows, hints, summaries ------------
+
+
+def test_an_unknown_type_is_refused_with_a_suggestion_and_nothing_added(cw: Invoke) -> None:
+    ok(cw("changeset", "create", "Dev", "CS1"))
+    fails(
+        cw("changeset", "add", "Dev", "CS1", "ApexClas:A"),
+        "unknown metadata type 'ApexClas': did you mean ApexClass?",
+    )
+    fails(cw("changeset", "add", "Dev", "CS1", "apexclass:*"), "did you mean ApexClass?")
+    fails(cw("metadata", "list", "Dev", "--type", "ApexClas"), "did you mean ApexClass?")
+    fails(cw("metadata", "list", "Dev", "--type", "Nothing"), "unknown metadata type 'Nothing'")
+    assert names(data(cw("changeset", "show", "Dev", "CS1", "--json"))) == []
+    assert (
+        "holds no components of type Layout"
+        in ok(cw("metadata", "list", "Dev", "--type", "Layout")).stdout
+    )
+
+
+def test_a_conflict_says_how_to_override_it(cw: Invoke) -> None:
+    uploaded(cw, "ApexClass:B")
+    result = cw("inbound", "deploy", "Test", "CS1")
+    fails(result, "conflict", "hint: to overwrite the target's changes, run it again with")
+    assert "--allow-overwrite --reason TEXT" in result.stderr
+
+
+def test_a_long_deployment_counts_its_unchanged_components(cw: Invoke, store: Path) -> None:
+    seeded = bootstrap(Settings.load(data_dir=store), clock=FixedClock(datetime.fromisoformat(T0)))
+    try:
+        same = [apex(f"Same{i:02d}") for i in range(12)]
+        for org in ("Dev", "Test"):
+            put(seeded, org, same)
+    finally:
+        seeded.close()
+    uploaded(cw, "ApexClass:A", "ApexClass:Same*")
+    shown = ok(cw("inbound", "deploy", "Test", "CS1")).stdout
+    assert "12 components unchanged" in shown
+    assert "Same00" not in shown and "ApexClass │ A " in shown
+    assert data(cw("deployment", "show", "1", "--json"))["components"][1]["name"] == "Same00"

@@ -6,11 +6,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
+import typer
 from click.testing import Result
 from typer.testing import CliRunner
 
@@ -493,3 +495,77 @@ def test_installed_changeway_demo_runs_end_to_end(tmp_path: Path) -> None:
     )
     assert matrix.returncode == 0, matrix.stderr
     assert json.loads(matrix.stdout)["allows_inbound"] == REFERENCE_MATRIX
+
+
+# --- what users read -------------------------------------------------------------------------
+
+
+def every_command(group: click.Group, ctx: click.Context) -> Iterator[tuple[str, click.Command]]:
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
+        yield f"{ctx.command_path} {name}", command
+        if isinstance(command, click.Group):
+            yield from every_command(command, click.Context(command, info_name=name, parent=ctx))
+
+
+def test_every_option_of_every_command_has_help_text() -> None:
+    root = typer.main.get_command(app)
+    assert isinstance(root, click.Group)
+    ctx = click.Context(root, info_name="changeway")
+    commands = [("changeway", root), *every_command(root, ctx)]
+    assert len(commands) > 60
+    silent = [
+        f"{path} {option.opts[0]}"
+        for path, command in commands
+        for option in command.params
+        if isinstance(option, click.Option) and not (option.help or "").strip()
+    ]
+    assert silent == []
+
+
+def test_demo_marks_the_refused_shortcut_as_expected_not_as_a_success(cw: Invoke) -> None:
+    lines = ok(cw("demo")).stdout.splitlines()
+    [shortcut] = [line for line in lines if "upload Shortcut" in line]
+    assert shortcut.startswith(" ✗ upload Shortcut Dev → Prod: refused, as expected: ")
+    assert "Prod does not allow inbound changes from Dev" in shortcut
+    assert sum(line.startswith(" ✓ ") for line in lines) == 5
+
+
+def test_org_show_prints_readable_text_not_python_values(cw: Invoke) -> None:
+    ok(cw("org", "create", "Prod"))
+    out = ok(cw("org", "show", "Prod")).stdout
+    assert "allow_direct_changes: no\n" in out and "source: -\n" in out
+    assert "limits:\n  max_sandboxes:\n    developer: 100\n" in out
+    assert not any(text in out for text in ("{", "[", "None", "False", "True"))
+
+
+def test_audit_prints_details_as_text_and_whole_rows_off_a_terminal(
+    demo: Invoke, tmp_path: Path
+) -> None:
+    narrow = CliRunner().invoke(
+        app,
+        ["--data-dir", str(tmp_path / "data"), "audit", "--org", "Dev"],
+        env={"COLUMNS": "40", "LOGNAME": "alice"},
+    )
+    out = ok(narrow).stdout
+    [row] = [line for line in out.splitlines() if "components_added" in line and "Shortcut" in line]
+    assert "components: CustomField:Project__c.Due_Date__c, ApexClass:ProjectService" in row
+    assert "…" not in out and "['" not in out
+
+
+def test_empty_lists_say_what_to_do_next(cw: Invoke) -> None:
+    assert "create one with `changeway org create NAME`" in ok(cw("org", "list")).stdout
+    ok(cw("org", "create", "Prod"))
+    said = {
+        ("metadata", "list", "Prod"): "import some with `changeway metadata import`",
+        ("inbound", "list", "Prod"): "upload a change set with `changeway changeset upload",
+        ("token", "list"): "create one with `changeway token create USER`",
+        ("job", "list"): "no jobs yet: sandbox copies, refreshes and deployments run as jobs",
+        ("audit", "--action", "sandbox"): "no audit events match: widen the filters",
+    }
+    for args, hint in said.items():
+        assert hint in " ".join(ok(cw(*args)).stdout.split()), args
+    ok(cw("changeset", "create", "Prod", "Empty"))
+    shown = ok(cw("changeset", "show", "Prod", "Empty")).stdout
+    assert "add components with `changeway changeset add Prod Empty`" in shown

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import typer
 
 from changeway.cli.client import all_pages
-from changeway.cli.context import client, console, failures, print_json
+from changeway.cli.context import client, console, failures, print_json, print_table
 from changeway.cli.render import audit_table
 from changeway.domain.errors import Refused
 
@@ -37,7 +37,9 @@ def audit(
     if json_:
         print_json(events)
     else:
-        console.print(audit_table(events))
+        print_table(audit_table(events))
+    if not json_ and not events:
+        console.print("no audit events match: widen the filters (--org, --user, --action, --since)")
 
 
 def _moment(text: str | None, option: str) -> datetime | None:

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from changeway.cli.client import all_pages
-from changeway.cli.context import client, console, failures, print_json
+from changeway.cli.context import client, console, failures, print_json, print_table
 from changeway.cli.render import items_table
 
 app = typer.Typer(help="Outbound change sets: build, upload, clone.", no_args_is_help=True)
@@ -93,7 +93,7 @@ def list_(ctx: typer.Context, org: str, json_: bool = _JSON) -> None:
             cs["created_by"],
             cs["description"],
         )
-    console.print(table)
+    print_table(table)
 
 
 @app.command("show")
@@ -105,7 +105,10 @@ def show(ctx: typer.Context, org: str, name: str, json_: bool = _JSON) -> None:
         print_json(cs)
         return
     console.print(f"[bold]{cs['name']}[/] ({cs['status']}) {cs['description']}")
-    console.print(items_table(cs["components"]))
+    if cs["components"]:
+        print_table(items_table(cs["components"]))
+    else:
+        console.print(f"it is empty: add components with `changeway changeset add {org} {name}`")
 
 
 @app.command("upload")
@@ -165,4 +168,7 @@ def deps(
             n["reason"],
             "yes" if n["in_source"] else "[red]no[/]",
         )
-    console.print(table if found else f"{name}: nothing {verb}")
+    if found:
+        print_table(table)
+    else:
+        console.print(f"{name}: nothing {verb}")

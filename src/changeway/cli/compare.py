@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 
-from changeway.cli.context import client, console, failures, print_json
+from changeway.cli.context import client, console, failures, print_json, print_table
 
 
 def compare(
@@ -27,7 +27,7 @@ def compare(
     for label in ("added", "changed", "deleted"):
         for k in result[label]:
             table.add_row(label, k["type"], k["name"])
-    console.print(table)
+    print_table(table)
     console.print(
         f"{len(result['added'])} added, {len(result['changed'])} changed,"
         f" {len(result['deleted'])} deleted, {result['identical']} identical"

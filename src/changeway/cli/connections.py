@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from changeway.cli.context import client, console, failures, print_json
+from changeway.cli.context import client, console, failures, print_json, print_table
 from changeway.cli.render import connections_table, graph_text, matrix_table
 from changeway.domain.errors import Refused
 
@@ -21,7 +21,7 @@ def list_(ctx: typer.Context, org: str, json_: bool = _JSON) -> None:
     if json_:
         print_json(conns)
     else:
-        console.print(connections_table(shown["name"], conns))
+        print_table(connections_table(shown["name"], conns))
 
 
 @app.command("allow")
@@ -56,7 +56,7 @@ def matrix(ctx: typer.Context, production: str, json_: bool = _JSON) -> None:
     if json_:
         print_json({"orgs": paths["orgs"], "allows_inbound": paths["allows_inbound"]})
     else:
-        console.print(matrix_table(paths))
+        print_table(matrix_table(paths))
 
 
 @app.command("graph")

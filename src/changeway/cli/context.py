@@ -12,15 +12,20 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
+from changeway.cli.render import readable
 from changeway.cli.state import state
 from changeway.domain.errors import ChangewayError
 
 if TYPE_CHECKING:
     from changeway.cli.client import Client
 
-console = Console()
+# Off a terminal (a pipe, a file) lines are never wrapped, so that grep sees whole lines.
+console = Console(soft_wrap=not sys.stdout.isatty())
 err_console = Console(stderr=True, soft_wrap=True)
+#: The width tables are laid out in off a terminal: wide enough never to wrap a row.
+UNWRAPPED = 1_000_000
 
 
 def client(ctx: typer.Context) -> Client:
@@ -48,6 +53,28 @@ def failures() -> Iterator[None]:
         if hint:
             err_console.print(f"hint: {escape(hint.format(**error.details))}", highlight=False)
         raise typer.Exit(1) from None
+
+
+def print_table(table: Table) -> None:
+    """Print ``table`` without cutting any cell short with "…": on a terminal long cells
+    wrap; off a terminal every row is printed whole, on one line."""
+    for column in table.columns:
+        column.overflow = "fold"
+    if console.is_terminal:
+        console.print(table)
+    else:
+        Console(file=console.file, width=UNWRAPPED, no_color=console.no_color).print(table)
+
+
+def print_fields(data: dict[str, Any], indent: int = 0) -> None:
+    """A record as ``key: value`` lines, nested records indented, lists comma-separated."""
+    pad = " " * indent
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            console.print(f"{pad}[bold]{key}[/]:", highlight=False)
+            print_fields(value, indent + 2)
+        else:
+            console.print(f"{pad}[bold]{key}[/]: {escape(readable(value))}", highlight=False)
 
 
 def print_json(data: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from changeway.cli.client import EmbeddedClient
-from changeway.cli.context import client, console, failures
+from changeway.cli.context import client, console, failures, print_table
 from changeway.cli.progress import follow
 from changeway.cli.render import graph_text, matrix_table
 from changeway.domain.errors import ChangewayError, Refused
@@ -35,13 +35,16 @@ def demo(ctx: typer.Context) -> None:
     with failures():
         build_reference_scenario(app, actor=actor, run_job=run)
         paths = embedded.call("connection.paths", org="Prod")
-    console.print(matrix_table(paths))
+    print_table(matrix_table(paths))
     console.print("\nPromotion paths:")
     console.print(graph_text(paths, "text"), highlight=False)
     console.print("\nA change travels Dev → Test → Prod:")
     with failures():
         steps = walk_promotion(app, actor=actor, run_job=run)
     for step in steps:
-        mark = "[green]✓[/]" if step.ok else "[red]✗[/]"
-        console.print(f" {mark} {step.action}: {step.outcome}", highlight=False)
+        if step.refused_as_expected:
+            line = f" [yellow]✗[/] {step.action}: refused, as expected: {step.outcome}"
+        else:
+            line = f" {'[green]✓[/]' if step.ok else '[red]✗[/]'} {step.action}: {step.outcome}"
+        console.print(line, highlight=False)
     console.print(f"\nstore: {app.settings.shown_url}", highlight=False, soft_wrap=True)

@@ -6,7 +6,15 @@ from typing import Any
 
 import typer
 
-from changeway.cli.context import client, console, err_console, failures, print_json
+from changeway.cli.context import (
+    HINTS,
+    client,
+    console,
+    err_console,
+    failures,
+    print_json,
+    print_table,
+)
 from changeway.cli.progress import follow
 from changeway.cli.render import result_table
 
@@ -24,6 +32,11 @@ TESTS = typer.Option(
 def test_names(options: list[str]) -> list[str]:
     """Test names from repeated ``--tests`` options, each possibly comma-separated."""
     return [name.strip() for option in options for name in option.split(",") if name.strip()]
+
+
+#: Up to this many components a deployment lists each; beyond, the unchanged are counted.
+LIST_ALL = 10
+UNCHANGED = ("unchanged", "already_absent")
 
 
 def follow_deployment(ctx: typer.Context, d: dict[str, Any], *, wait: bool, as_json: bool) -> None:
@@ -48,8 +61,20 @@ def show_deployment(d: dict[str, Any], *, as_json: bool) -> None:
     console.print(f"{d['kind']} {d['id']}: [bold {colour}]{d['status']}[/]")
     if d["error"]:
         err_console.print(f"[red]{d['error']}[/]", highlight=False, markup=False)
-    if d["components"]:
-        console.print(result_table(d["components"], title=f"{d['kind']} {d['id']}"))
+    components = d["components"]
+    if len(components) > LIST_ALL:
+        components = [c for c in components if c["result"] not in UNCHANGED]
+    if components:
+        print_table(result_table(components, title=f"{d['kind']} {d['id']}"))
+    if len(components) < len(d["components"]):
+        console.print(f"{len(d['components']) - len(components)} components unchanged")
+    if any((c["problem"] or "").startswith("conflict") for c in d["components"]):
+        err_console.print(
+            "hint: to overwrite the target's changes, run it again with "
+            + HINTS["overwrite_reason"],
+            highlight=False,
+            markup=False,
+        )
     tests = d["test_results"]
     if tests:
         console.print(f"tests ({tests.get('level')}): {tests.get('message')}", highlight=False)

@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from changeway.cli.client import all_pages
-from changeway.cli.context import client, console, failures, print_json
+from changeway.cli.context import client, console, failures, print_json, print_table
 from changeway.cli.deploying import (
     TEST_LEVEL,
     TESTS,
@@ -46,7 +46,7 @@ def list_(ctx: typer.Context, org: str, json_: bool = _JSON) -> None:
             d["test_results"].get("status", ""),
             f"{d['timings'].get('total_s', 0):.2f}",
         )
-    console.print(table)
+    print_table(table)
 
 
 @app.command("show")

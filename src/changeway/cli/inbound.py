@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from changeway.cli.client import all_pages
-from changeway.cli.context import client, console, failures, print_json
+from changeway.cli.context import client, console, failures, print_json, print_table
 from changeway.cli.deploying import TEST_LEVEL, TESTS, follow_deployment, test_names
 from changeway.cli.render import items_table, result_table
 
@@ -27,7 +27,10 @@ def list_(ctx: typer.Context, org: str, json_: bool = _JSON) -> None:
         print_json(found)
         return
     if not found:
-        console.print(f"nothing was uploaded to {org} yet")
+        console.print(
+            f"nothing was uploaded to {org} yet: upload a change set with"
+            f" `changeway changeset upload SOURCE NAME --to {org}`"
+        )
         return
     table = Table("Id", "Name", "Source", "Uploaded by", "Uploaded", "Status", "Items")
     for i in found:
@@ -40,7 +43,7 @@ def list_(ctx: typer.Context, org: str, json_: bool = _JSON) -> None:
             i["status"],
             str(len(i["components"])),
         )
-    console.print(table)
+    print_table(table)
 
 
 @app.command("show")
@@ -56,7 +59,7 @@ def show(ctx: typer.Context, org: str, name: str, json_: bool = _JSON) -> None:
         f"[bold]{escape(found['name'])}[/] from {found['source']}, uploaded by"
         f" {found['uploaded_by']} at {when} — {found['status']}"
     )
-    console.print(items_table(found["components"]))
+    print_table(items_table(found["components"]))
 
 
 @app.command("delete")
@@ -119,7 +122,7 @@ def preview(ctx: typer.Context, org: str, name: str, json_: bool = _JSON) -> Non
     if json_:
         print_json(found)
         return
-    console.print(result_table(found["components"], title=f"Preview of {name} in {found['org']}"))
+    print_table(result_table(found["components"], title=f"Preview of {name} in {found['org']}"))
     for r in found["components"]:
         for f in r["files"]:
             console.rule(escape(f"{r['type']}:{r['name']} {f['path']} ({f['status']})"))

@@ -6,7 +6,15 @@ import typer
 from rich.table import Table
 
 from changeway.cli.client import EmbeddedClient, all_pages
-from changeway.cli.context import client, console, err_console, failures, print_json
+from changeway.cli.context import (
+    client,
+    console,
+    err_console,
+    failures,
+    print_fields,
+    print_json,
+    print_table,
+)
 from changeway.cli.progress import follow
 from changeway.domain.errors import Refused
 
@@ -22,8 +30,7 @@ def show(ctx: typer.Context, job_id: int, json_: bool = _JSON) -> None:
     if json_:
         print_json(data)
     else:
-        for key, value in data.items():
-            console.print(f"[bold]{key}[/]: {value}", highlight=False)
+        print_fields(data)
 
 
 @app.command("list")
@@ -49,7 +56,10 @@ def list_(
             j["created_at"][:16].replace("T", " "),
             j["error"] or j["message"],
         )
-    console.print(table if found else "no jobs yet")
+    if found:
+        print_table(table)
+    else:
+        console.print("no jobs yet: sandbox copies, refreshes and deployments run as jobs")
 
 
 @app.command("wait")

@@ -18,6 +18,7 @@ from changeway.cli.context import (
     console,
     failures,
     print_json,
+    print_table,
     warn_each,
     warn_skipped,
 )
@@ -150,9 +151,12 @@ def list_(
         table.add_row(
             e["type"], e["name"], str(len(e["files"])), str(sum(f["size"] for f in e["files"]))
         )
-    console.print(
-        table if entries else f"{org} holds no components{' of that type' if type_ else ''}"
-    )
+    if entries:
+        print_table(table)
+    elif type_:
+        console.print(f"{org} holds no components of type {type_}")
+    else:
+        console.print(f"{org} holds no components: import some with `changeway metadata import`")
 
 
 @app.command("show")
@@ -187,7 +191,7 @@ def history(ctx: typer.Context, org: str, json_: bool = _JSON) -> None:
             escape(v["reason"]),
             str(v["components"]),
         )
-    console.print(table)
+    print_table(table)
 
 
 @app.command("where-used")
@@ -202,4 +206,7 @@ def where_used(ctx: typer.Context, org: str, type_: str, name: str, json_: bool 
     for r in refs:
         where = f"{r['file']}:{r['line']}" if r["line"] else r["file"]
         table.add_row(f"{r['type']}:{r['name']}", where, r["reason"])
-    console.print(table if refs else f"{type_}:{name} is not used by anything in {org}")
+    if refs:
+        print_table(table)
+    else:
+        console.print(f"{type_}:{name} is not used by anything in {org}")

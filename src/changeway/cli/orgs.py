@@ -11,7 +11,9 @@ from changeway.cli.context import (
     client,
     console,
     failures,
+    print_fields,
     print_json,
+    print_table,
     warn_each,
     warn_skipped,
 )
@@ -76,7 +78,7 @@ def list_(
     elif not found:
         console.print("no orgs yet: create one with `changeway org create NAME`")
     else:
-        console.print(orgs_table(found))
+        print_table(orgs_table(found))
 
 
 @app.command("show")
@@ -89,8 +91,7 @@ def show(
     if json_:
         print_json(data)
         return
-    for key, value in data.items():
-        console.print(f"[bold]{key}[/]: {value}", highlight=False)
+    print_fields(data)
 
 
 def _flag(text: str, option: str) -> bool:

@@ -72,7 +72,9 @@ def graph_text(paths: dict[str, Any], fmt: str) -> str:
 def audit_table(events: list[dict[str, Any]]) -> Table:
     table = Table("When", "Who", "Via", "Action", "Org", "Details", title="Audit trail")
     for e in events:
-        details = ", ".join(f"{k}={v}" for k, v in e["details"].items() if v not in (None, []))
+        details = "; ".join(
+            f"{k}: {readable(v)}" for k, v in e["details"].items() if v not in (None, [], {})
+        )
         when = e["at"][:19].replace("T", " ") if e["at"] else ""
         table.add_row(
             when, e["actor"], e["entrypoint"] or "", e["action"], e["org"] or "", escape(details)
@@ -99,6 +101,19 @@ def result_table(results: list[dict[str, Any]], *, title: str) -> Table:
         colour = colours.get(r["result"], "dim")
         table.add_row(r["type"], r["name"], f"[{colour}]{r['result']}[/]", escape(problem + where))
     return table
+
+
+def readable(value: Any) -> str:
+    """A value of a view as people read it: no Python reprs, no ``None``."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {readable(v)}" for k, v in value.items()) or "-"
+    if isinstance(value, list | tuple):
+        return ", ".join(readable(v) for v in value) or "-"
+    return str(value)
 
 
 def _node(name: str) -> str:

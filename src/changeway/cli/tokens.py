@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from changeway.cli.context import client, console, failures, print_json
+from changeway.cli.context import client, console, failures, print_json, print_table
 
 app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)
 _JSON = typer.Option(False, "--json", help="print JSON")
@@ -55,7 +55,10 @@ def list_(
             (t["revoked_at"] or "")[:16].replace("T", " "),
             t["note"],
         )
-    console.print(table if tokens else "no tokens")
+    if tokens:
+        print_table(table)
+    else:
+        console.print("no tokens: create one with `changeway token create USER`")
 
 
 @app.command("revoke")

@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.table import Table
 
-from changeway.cli.context import client, console, failures, print_json
+from changeway.cli.context import client, console, failures, print_json, print_table
 from changeway.domain.errors import Refused
 
 app = typer.Typer(help="Users and their permissions per org.", no_args_is_help=True)
@@ -87,7 +87,7 @@ def list_(ctx: typer.Context, json_: bool = _JSON) -> None:
         table.add_row(
             u["name"], "yes" if u["admin"] else "", "set" if u["has_password"] else "", perms
         )
-    console.print(table)
+    print_table(table)
 
 
 @app.command("set-password")

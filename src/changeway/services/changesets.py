@@ -33,6 +33,7 @@ from changeway.services.lineage import known_contents
 from changeway.services.lookup import org_for
 from changeway.services.paging import Page, page_of
 from changeway.services.ports import UnitOfWork
+from changeway.services.type_names import require_known_type
 from changeway.services.versions import component_file_refs, component_index, head_version
 
 _EDIT = Permission.CREATE_UPLOAD_CHANGE_SETS
@@ -107,11 +108,10 @@ def add_components(
         raise Refused("name components (TYPE:NAME), a manifest, or deletions to add")
     with ctx.uow() as uow:
         source, cs = _open_change_set(uow, actor, org, name, "edit")
-        chosen = (
-            expand(patterns, VersionCatalog(uow, head_version(uow, source).root))
-            if patterns
-            else []
-        )
+        catalog = VersionCatalog(uow, head_version(uow, source).root)
+        for type_ in dict.fromkeys(k.type for k in [*patterns, *removals]):
+            require_known_type(type_, held=lambda t: bool(catalog.of_type(t)))
+        chosen = expand(patterns, catalog) if patterns else []
         phase = Phase.POST if post else Phase.PRE
         new_items = [Item(k) for k in chosen] + [Item(k, Action.DELETE, phase) for k in removals]
         clashes = [

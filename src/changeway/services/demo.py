@@ -48,6 +48,7 @@ class Step:
     action: str
     outcome: str
     ok: bool = True
+    refused_as_expected: bool = False
 
 
 def walk_promotion(ctx: Context, *, actor: Actor, run_job: Callable[[Job], Job]) -> list[Step]:
@@ -90,7 +91,7 @@ def walk_promotion(ctx: Context, *, actor: Actor, run_job: Callable[[Job], Job])
         changesets.upload_change_set(ctx, actor=actor, org="Dev", name="Shortcut", target="Prod")
         steps.append(Step("upload Shortcut Dev → Prod", "uploaded (unexpected!)", ok=False))
     except Refused as refusal:
-        steps.append(Step("upload Shortcut Dev → Prod", f"refused as expected: {refusal}"))
+        steps.append(Step("upload Shortcut Dev → Prod", str(refusal), refused_as_expected=True))
     return steps
 
 

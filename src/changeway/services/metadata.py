@@ -33,6 +33,7 @@ from changeway.services.intake import project_settings, writer_options
 from changeway.services.lookup import locked, org_for
 from changeway.services.paging import Page, page_of
 from changeway.services.ports import UnitOfWork
+from changeway.services.type_names import require_known_type
 from changeway.services.versions import (
     commit_version,
     component_file_refs,
@@ -193,6 +194,8 @@ def list_components(
     with ctx.uow(read_only=True) as uow:
         ref = resolve_version(uow, actor, org)
         index = component_index(uow, ref.version.root, type_=type_)
+        if type_ and not index:
+            require_known_type(type_, held=lambda _t: False)
         wanted = (search or "").strip().lower()
         found = sorted(k for k in index if wanted in k.name.lower()) if wanted else sorted(index)
         keys = page_of(found, cursor=cursor, limit=limit)
