@@ -33,7 +33,7 @@ def list_inbound(
     with ctx.uow(read_only=True) as uow:
         target = org_for(uow, actor, org)
         page = page_of(uow.change_sets.inbound_of([target.id]), cursor=cursor, limit=limit)
-        names = {i.source_org_id: org_name(uow, i.source_org_id) for i in page.items}
+        names = {s: org_name(uow, s) for s in {i.source_org_id for i in page.items}}
     return Page(
         [Inbound(i, names[i.source_org_id], target.name) for i in page.items], page.next_cursor
     )
