@@ -33,12 +33,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(store: Path, env: dict[str, str]) -> Iterator[str]:
+def serving(store: Path, env: dict[str, str], *options: str) -> Iterator[str]:
     """Serve ``store`` (its schema current) until the block ends; yields the base URL."""
     port = free_port()
     with (store / "serve.log").open("w") as log:
         process = subprocess.Popen(
-            [str(EXE), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [str(EXE), "serve", "--host", "127.0.0.1", "--port", str(port), *options],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

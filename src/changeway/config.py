@@ -21,6 +21,8 @@ class Settings:
     database_url: str
     test_runner: str | None = None
     change_set_limits: Limits = field(default_factory=Limits)
+    instance_url: str | None = None
+    """Where Salesforce's tools reach the server (``[server] instance_url``)."""
 
     @property
     def shown_url(self) -> str:
@@ -35,7 +37,8 @@ class Settings:
 
         The default store is a SQLite file in the data directory
         (``~/.local/share/changeway`` unless told otherwise). In ``config.toml``:
-        ``[tests] runner = "command"`` and ``[change_sets] max_files = N, max_mb = N``.
+        ``[tests] runner = "command"``, ``[change_sets] max_files = N, max_mb = N`` and
+        ``[server] instance_url = "https://..."`` (else the running server's address).
         """
         env_dir = os.environ.get("CHANGEWAY_DATA_DIR")
         default_dir = Path.home() / ".local" / "share" / "changeway"
@@ -53,12 +56,28 @@ class Settings:
             max_files=files or defaults.max_files,
             max_bytes=megabytes * 2**20 if megabytes else defaults.max_bytes,
         )
+        instance = os.environ.get("CHANGEWAY_INSTANCE_URL") or config.get("server", {}).get(
+            "instance_url"
+        )
         return cls(
             data_dir=directory,
             database_url=url,
             test_runner=str(runner) if runner else None,
             change_set_limits=limits,
+            instance_url=str(instance).rstrip("/") if instance else _serving(directory),
         )
+
+
+#: Where a running `changeway serve` records the address it listens on.
+SERVING_FILE = "serving.url"
+
+
+def _serving(directory: Path) -> str | None:
+    """The address of the server running on this data directory, if one recorded it."""
+    try:
+        return (directory / SERVING_FILE).read_text().strip() or None
+    except OSError:
+        return None
 
 
 def _config_file(directory: Path) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """What `changeway serve` runs in each server process (a uvicorn application factory):
-the REST API and the web UI."""
+the REST API, the web UI and Salesforce's wire protocols."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from changeway.api.app import create_api
 from changeway.bootstrap import bootstrap
 from changeway.config import Settings
+from changeway.sfwire import mount as mount_sfwire
 from changeway.web.pages import install as web_pages
 
 #: How the `serve` command hands its options to each server process.
@@ -26,9 +27,11 @@ def create() -> FastAPI:
     settings = Settings.load(data_dir=Path(data_dir) if data_dir else None)
     app = bootstrap(settings)
     megabytes = int(os.environ.get(ENV_MAX_UPLOAD, DEFAULT_MAX_UPLOAD_MB))
-    return create_api(
+    api = create_api(
         app,
         max_upload=megabytes * 2**20,
         worker=os.environ.get(ENV_WORKER, "1") == "1",
         pages=web_pages,
     )
+    mount_sfwire(api, app, max_upload=megabytes * 2**20)
+    return api

@@ -28,6 +28,14 @@ err_console = Console(stderr=True, soft_wrap=True)
 UNWRAPPED = 1_000_000
 
 
+def server_address(ctx: typer.Context, given: str | None = None) -> str | None:
+    """Where Salesforce's tools reach the server: ``given``, the configured instance URL or
+    the running server's address, or the server this CLI talks to."""
+    s = state(ctx)
+    found = given or (s.server if s.server else s.settings.instance_url)
+    return found.rstrip("/") if found else None
+
+
 def client(ctx: typer.Context) -> Client:
     """The client of this invocation (errors opening it are reported like any refusal)."""
     with failures():

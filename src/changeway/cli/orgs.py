@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import typer
@@ -14,6 +15,7 @@ from changeway.cli.context import (
     print_fields,
     print_json,
     print_table,
+    server_address,
     warn_each,
     warn_skipped,
 )
@@ -102,3 +104,40 @@ def _flag(text: str, option: str) -> bool:
     if value in ("false", "no", "0", "off"):
         return False
     raise Refused(f"{option} takes true or false, not {text!r}")
+
+
+@app.command("connect-info")
+def connect_info(
+    ctx: typer.Context,
+    org: str,
+    user: str | None = typer.Option(None, "--user", help="whose session (default: yours)"),
+    instance_url: str | None = typer.Option(
+        None, "--instance-url", help="the server's address for Salesforce's tools"
+    ),
+    json_: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """How to log Salesforce's `sf` CLI in to ORG: the exact `sf org login` command."""
+    with failures():
+        found = client(ctx).call("org.show", org=org)
+        me = user or client(ctx).call("user.me")["name"]
+        url = server_address(ctx, instance_url)
+        if not url:
+            raise Refused(
+                "no server address: pass --instance-url, set CHANGEWAY_INSTANCE_URL or"
+                " [server] instance_url in config.toml, or run changeway serve"
+            )
+    ref = found["name"]
+    if found["kind"] != "production":
+        ref = f"{found['production']}/{ref}"
+    token = f"changeway token create {shlex.quote(me)} --org {shlex.quote(ref)} --json"
+    read = "import json,sys;print(json.load(sys.stdin)['token'])"
+    export = f'export SF_ACCESS_TOKEN="$({token} | python3 -c "{read}")"'
+    login = (
+        f"sf org login access-token --instance-url {url} --no-prompt"
+        f" --alias {shlex.quote(found['name'])}"
+    )
+    if json_:
+        print_json({"org": found["name"], "instance_url": url, "token": token, "command": login})
+        return
+    console.print(export, highlight=False, markup=False, soft_wrap=True)
+    console.print(login, highlight=False, markup=False, soft_wrap=True)

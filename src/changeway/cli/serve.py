@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 
 import typer
 
 from changeway.cli.context import console, failures, state
+from changeway.config import SERVING_FILE
 from changeway.domain.errors import Refused
 
 
@@ -37,12 +39,21 @@ def serve(
     os.environ[ENV_MAX_UPLOAD] = str(max_upload_mb)
     if s.data_dir is not None:
         os.environ["CHANGEWAY_DATA_DIR"] = str(s.data_dir)
-    console.print(f"changeway serving at http://{host}:{port} (OpenAPI: /openapi.json)")
-    uvicorn.run(
-        "changeway.api.server:create",
-        factory=True,
-        host=host,
-        port=port,
-        workers=processes,
-        log_level="warning",
-    )
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    console.print(f"changeway serving at {url} (OpenAPI: /openapi.json)")
+    serving = s.settings.data_dir / SERVING_FILE
+    with suppress(OSError):
+        serving.write_text(url + "\n")
+    try:
+        uvicorn.run(
+            "changeway.api.server:create",
+            factory=True,
+            host=host,
+            port=port,
+            workers=processes,
+            log_level="warning",
+        )
+    finally:
+        with suppress(OSError):
+            if serving.read_text().strip() == url:
+                serving.unlink()

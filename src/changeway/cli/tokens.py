@@ -5,7 +5,14 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from changeway.cli.context import client, console, failures, print_json, print_table
+from changeway.cli.context import (
+    client,
+    console,
+    failures,
+    print_json,
+    print_table,
+    server_address,
+)
 
 app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)
 _JSON = typer.Option(False, "--json", help="print JSON")
@@ -18,13 +25,19 @@ def create(
     org: str | None = typer.Option(None, "--org", help="bind the token to one org"),
     expires: str = typer.Option("90d", "--expires", help="30d, 12h, 45m, or never"),
     note: str = typer.Option("", "--note", help="what the token is for"),
+    instance_url: str | None = typer.Option(
+        None, "--instance-url", help="the server's address for Salesforce's tools"
+    ),
     json_: bool = _JSON,
 ) -> None:
-    """Create a token for USER (yourself, or anyone as an administrator); shown only once."""
+    """Create a token for USER (yourself, or anyone as an administrator); shown only once.
+    A token bound to an org is a session id Salesforce's own tools (sf) log in with."""
     with failures():
         made = client(ctx).call("token.create", user=user, org=org, expires=expires, note=note)
+    url = server_address(ctx, instance_url) if org else None
     if json_:
-        print_json({"token": made["token"], "user": made["user"], "org": made["org"]})
+        shown = {"token": made["token"], "user": made["user"], "org": made["org"]}
+        print_json({**shown, "instance_url": url} if url else shown)
         return
     console.print(made["token"], highlight=False, markup=False, soft_wrap=True)
     until = made["expires_at"] or "never expires"

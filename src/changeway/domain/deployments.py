@@ -6,7 +6,7 @@ fail."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -193,6 +193,15 @@ def plan_change_set(
     return Plan(results, changes, conflicts)
 
 
+def plan_direct(items: list[Item], current: Callable[[ComponentKey], str | None]) -> Plan:
+    """Plan a direct deployment: like Salesforce's deploy, it replaces whatever the org holds,
+    so nothing it overwrites is a conflict (the org's head still moves by compare-and-set)."""
+    seen = {
+        item.key: replace(item, known=tuple(h for h in (current(item.key),) if h)) for item in items
+    }
+    return plan_change_set(seen, current, allow_overwrite=False)
+
+
 def plan_rollback(
     touched: list[ComponentResult],
     current: Callable[[ComponentKey], str | None],
@@ -320,6 +329,26 @@ class Deployment:
     tests_result: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    items: list[Item] | None = None
+    """A direct deployment's components (a zip deployed without a change set); else None."""
+
+    @property
+    def is_direct(self) -> bool:
+        return self.items is not None
+
+
+@dataclass(frozen=True)
+class RetrieveRequest:
+    """What a Salesforce tool asked to retrieve (type and member pairs, ``*`` for all), from
+    the org's version at the time of asking."""
+
+    id: int
+    org_id: str
+    version_id: int
+    members: list[tuple[str, str]]
+    single_package: bool
+    created_by: str
+    created_at: datetime
 
 
 def require_live_target(target: Org) -> None:

@@ -168,6 +168,16 @@ class Org:
         if not self.is_active:
             raise Refused(f"cannot {action} {self.name}: it is {self.status.value}")
 
+    def require_direct_changes(self) -> None:
+        """Refuse a change that does not come by change set, unless the org allows them
+        (production does not by default: docs/model.md, "Metadata and versions")."""
+        if not self.allow_direct_changes:
+            raise Refused(
+                f"{self.name} refuses direct metadata changes: only change sets along"
+                " authorized paths change it (an administrator may allow direct changes)",
+                details={"rule": "direct_changes", "org": self.name},
+            )
+
     def require_sandbox(self, action: str) -> None:
         """Refuse a sandbox-only ``action`` on a production org."""
         if self.is_production:

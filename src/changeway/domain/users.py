@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from changeway.domain import salesforce_ids
 from changeway.domain.errors import Refused
 
 
@@ -49,9 +50,11 @@ class ApiToken:
 TOKEN_PREFIX = "cwt_"
 
 
-def new_secret() -> str:
-    """A fresh token: 256 random bits, URL-safe."""
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+def new_secret(org_id: str | None = None) -> str:
+    """A fresh token: 256 random bits, URL-safe. A token bound to an org is shaped like a
+    Salesforce session id of that org, so Salesforce's own tools accept it."""
+    prefix = salesforce_ids.session_prefix(org_id) if org_id else TOKEN_PREFIX
+    return prefix + secrets.token_urlsafe(32)
 
 
 def token_digest(token: str) -> str:

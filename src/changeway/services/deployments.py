@@ -35,6 +35,7 @@ from changeway.domain.deployments import (
     TestLevel,
     effective_test_level,
     plan_change_set,
+    plan_direct,
     plan_rollback,
     require_live_target,
     require_quick_deployable,
@@ -99,7 +100,7 @@ def request_deployment(
         inbound = find_inbound(uow, target, ref)
         _require_ready(uow, inbound, target)
         effective_test_level(test_level, tests or [], target)
-        d = _queue(
+        d = queue_deployment(
             uow,
             ctx,
             actor=actor,
@@ -121,14 +122,17 @@ def quick_deploy(ctx: Context, *, actor: Actor, deployment_id: int) -> Deploymen
     with ctx.uow() as uow:
         validation = _deployment(uow, actor, deployment_id)
         target = _org(uow, validation.target_org_id)
-        actor.require(_DEPLOY, target, action=f"quick-deploy into {target.name}")
+        actor.require(permission_for(validation), target, action=f"quick-deploy into {target.name}")
         target.require_active("quick-deploy into")
         require_quick_deployable(validation, target, ctx.clock.now())
-        inbound = uow.change_sets.inbound(validation.inbound_id or 0)
-        if inbound is None:
-            raise NotFound(f"the change set validated by {validation.id} is gone")
-        _require_ready(uow, inbound, target)
-        d = _queue(
+        if validation.is_direct:
+            target.require_direct_changes()
+        else:
+            inbound = uow.change_sets.inbound(validation.inbound_id or 0)
+            if inbound is None:
+                raise NotFound(f"the change set validated by {validation.id} is gone")
+            _require_ready(uow, inbound, target)
+        d = queue_deployment(
             uow,
             ctx,
             actor=actor,
@@ -140,6 +144,7 @@ def quick_deploy(ctx: Context, *, actor: Actor, deployment_id: int) -> Deploymen
             tests=validation.tests,
             allow_overwrite=validation.allow_overwrite,
             overwrite_reason=validation.overwrite_reason,
+            items=validation.items,
             what=f"validation {validation.id}",
         )
         uow.commit()
@@ -170,7 +175,7 @@ def rollback(
             )
         target.require_active("roll back in")
         effective_test_level(test_level, tests or [], target)
-        d = _queue(
+        d = queue_deployment(
             uow,
             ctx,
             actor=actor,
@@ -192,7 +197,7 @@ def cancel(ctx: Context, *, actor: Actor, deployment_id: int) -> Deployment:
     with ctx.uow() as uow:
         d = _deployment(uow, actor, deployment_id, lock=True)
         target = _org(uow, d.target_org_id)
-        actor.require(_DEPLOY, target, action=f"cancel deployments in {target.name}")
+        actor.require(permission_for(d), target, action=f"cancel deployments in {target.name}")
         if d.status.is_final or d.status is DeploymentStatus.CANCELING:
             raise Refused(f"deployment {d.id} is {d.status.value}; there is nothing to cancel")
         job = uow.jobs.get(d.job_id, lock=True) if d.job_id else None
@@ -219,6 +224,11 @@ def cancel(ctx: Context, *, actor: Actor, deployment_id: int) -> Deployment:
         )
         uow.commit()
     return d
+
+
+def permission_for(d: Deployment) -> Permission:
+    """Direct deployments need modify_metadata; change set deployments deploy_change_sets."""
+    return Permission.MODIFY_METADATA if d.is_direct else _DEPLOY
 
 
 def get_deployment(uow: UnitOfWork, *, deployment_id: int, lock: bool = False) -> Deployment:
@@ -375,6 +385,8 @@ class RunDeployment:
         if d.kind is DeploymentKind.QUICK_DEPLOY:
             validation = get_deployment(uow, deployment_id=d.validation_id or 0)
             require_quick_deployable(validation, target, clock.now())
+        if d.items is not None:
+            return plan_direct(d.items, current)
         inbound = _upload_standing(uow, d, target)
         return plan_change_set(inbound.items, current, allow_overwrite=d.allow_overwrite)
 
@@ -415,7 +427,9 @@ class RunDeployment:
                 self._cancel(uow, current, ctx)
             target = _org(uow, d.target_org_id, lock=True)
             require_live_target(target)
-            if d.kind is not DeploymentKind.ROLLBACK:
+            if d.is_direct:
+                target.require_direct_changes()
+            elif d.kind is not DeploymentKind.ROLLBACK:
                 _upload_standing(uow, d, target)
             _verify(uow, root, plan)
             try:
@@ -599,7 +613,7 @@ def _current(uow: UnitOfWork, head: OrgVersion) -> Callable[[ComponentKey], str 
     return lambda key: tree.lookup(uow.metadata, head.root, key)
 
 
-def _queue(
+def queue_deployment(
     uow: UnitOfWork,
     ctx: Context,
     *,
@@ -694,6 +708,8 @@ def _require_reason(allow_overwrite: bool, reason: str | None) -> None:
 def _reason(uow: UnitOfWork, d: Deployment) -> str:
     if d.kind is DeploymentKind.ROLLBACK:
         return f"rollback of deployment {d.rollback_of_id}"
+    if d.is_direct:
+        return f"{d.kind.value} {d.id}: direct deployment by {d.created_by}"
     inbound = uow.change_sets.inbound(d.inbound_id or 0)
     source = uow.orgs.get(inbound.source_org_id) if inbound else None
     name = inbound.name if inbound else "?"

@@ -112,12 +112,7 @@ def import_metadata(
         )
         target = locked(uow, target)
         target.require_active("change the metadata of")
-        if not target.allow_direct_changes:
-            raise Refused(
-                f"{target.name} refuses direct metadata changes: only change sets along"
-                " authorized paths change it (an administrator may allow direct changes)",
-                details={"rule": "direct_changes", "org": target.name},
-            )
+        target.require_direct_changes()
         head = head_version(uow, target)
         if replace_all and not incoming.components and not allow_empty:
             _refuse_emptying(target, sum(tree.count(uow.metadata, head.root).values()))

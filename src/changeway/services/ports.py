@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from changeway.domain.changesets import ChangeSet, InboundChangeSet
     from changeway.domain.components import ComponentKey
     from changeway.domain.connections import Authorization
-    from changeway.domain.deployments import Deployment
+    from changeway.domain.deployments import Deployment, RetrieveRequest
     from changeway.domain.jobs import Job
     from changeway.domain.orgs import Org
     from changeway.domain.permissions import Permission
@@ -116,6 +116,13 @@ class Deployments(Protocol):
     def of_inbound(self, inbound_id: int) -> list[Deployment]: ...
 
 
+class Retrieves(Protocol):
+    """Retrieve requests of Salesforce's tools."""
+
+    def add(self, r: RetrieveRequest) -> RetrieveRequest: ...
+    def get(self, request_id: int) -> RetrieveRequest | None: ...
+
+
 class Users(Protocol):
     """Users and their per-org grants."""
 
@@ -173,6 +180,8 @@ class UnitOfWork(Protocol):
     def change_sets(self) -> ChangeSets: ...
     @property
     def deployments(self) -> Deployments: ...
+    @property
+    def retrieves(self) -> Retrieves: ...
     @property
     def users(self) -> Users: ...
     @property

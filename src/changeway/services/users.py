@@ -289,7 +289,7 @@ def create_token(
         if owner.id != actor.user_id:
             actor.require_admin(action=f"create tokens for {owner.name}")
         bound = org_for(uow, actor_of(uow, owner, actor.entrypoint), org) if org else None
-        secret = new_secret()
+        secret = new_secret(bound.id if bound else None)
         token = uow.tokens.add(
             ApiToken(
                 id=0,

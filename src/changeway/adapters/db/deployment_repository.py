@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 
 from changeway.adapters.db import schema as t
+from changeway.domain.changesets import Action, Item, Phase
+from changeway.domain.components import ComponentKey
 from changeway.domain.deployments import (
     ComponentResult,
     Deployment,
     DeploymentKind,
     DeploymentStatus,
+    RetrieveRequest,
     TestLevel,
 )
 
@@ -83,7 +87,27 @@ def _row(d: Deployment) -> dict[str, Any]:
         "tests_result": d.tests_result,
         "error": d.error,
         "timings": d.timings,
+        "items": None if d.items is None else [_item_json(i) for i in d.items],
     }
+
+
+def _item_json(item: Item) -> dict[str, Any]:
+    return {
+        "type": item.key.type,
+        "name": item.key.name,
+        "action": item.action.value,
+        "phase": item.phase.value if item.phase else None,
+        "content": item.content,
+    }
+
+
+def _item(data: dict[str, Any]) -> Item:
+    return Item(
+        ComponentKey(data["type"], data["name"]),
+        Action(data["action"]),
+        Phase(data["phase"]) if data["phase"] else None,
+        content=data["content"],
+    )
 
 
 def _deployment(row: sa.Row[Any]) -> Deployment:
@@ -110,4 +134,40 @@ def _deployment(row: sa.Row[Any]) -> Deployment:
         tests_result=dict(row.tests_result),
         error=row.error,
         timings=dict(row.timings),
+        items=None if row.items is None else [_item(i) for i in row.items],
     )
+
+
+class RetrieveRepository:
+    """Retrieve requests of Salesforce's tools: what to fetch, from which org version."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+
+    def add(self, r: RetrieveRequest) -> RetrieveRequest:
+        values = {
+            "org_id": r.org_id,
+            "version_id": r.version_id,
+            "members": [list(m) for m in r.members],
+            "single_package": r.single_package,
+            "created_by": r.created_by,
+            "created_at": r.created_at,
+        }
+        new_id = self._conn.execute(t.retrieve_requests.insert().values(**values))
+        return replace(r, id=int(new_id.inserted_primary_key[0]))
+
+    def get(self, request_id: int) -> RetrieveRequest | None:
+        row = self._conn.execute(
+            sa.select(t.retrieve_requests).where(t.retrieve_requests.c.id == request_id)
+        ).first()
+        if row is None:
+            return None
+        return RetrieveRequest(
+            id=row.id,
+            org_id=row.org_id,
+            version_id=row.version_id,
+            members=[(m[0], m[1]) for m in row.members],
+            single_package=row.single_package,
+            created_by=row.created_by,
+            created_at=row.created_at,
+        )

@@ -192,6 +192,19 @@ deployments = sa.Table(
     sa.Column("tests_result", sa.JSON(), nullable=False),
     sa.Column("error", sa.Text()),
     sa.Column("timings", sa.JSON(), nullable=False),
+    sa.Column("items", sa.JSON()),
+)
+
+retrieve_requests = sa.Table(
+    "retrieve_requests",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("org_id", sa.String(18), nullable=False, index=True),
+    sa.Column("version_id", sa.BigInteger(), nullable=False),
+    sa.Column("members", sa.JSON(), nullable=False),
+    sa.Column("single_package", sa.Boolean(), nullable=False),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
 )
 
 component_analyses = sa.Table(

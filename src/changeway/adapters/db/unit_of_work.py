@@ -17,7 +17,10 @@ from changeway.domain.errors import Conflict
 # change set and deployment repositories and the domain modules behind them.
 if TYPE_CHECKING:
     from changeway.adapters.db.change_set_repository import ChangeSetRepository
-    from changeway.adapters.db.deployment_repository import DeploymentRepository
+    from changeway.adapters.db.deployment_repository import (
+        DeploymentRepository,
+        RetrieveRepository,
+    )
     from changeway.adapters.db.metadata_store import MetadataRepository
     from changeway.adapters.db.repositories import (
         AuditRepository,
@@ -104,6 +107,12 @@ class SqlUnitOfWork:
         from changeway.adapters.db.deployment_repository import DeploymentRepository
 
         return DeploymentRepository(self._conn)
+
+    @cached_property
+    def retrieves(self) -> RetrieveRepository:
+        from changeway.adapters.db.deployment_repository import RetrieveRepository
+
+        return RetrieveRepository(self._conn)
 
     @cached_property
     def users(self) -> UserRepository:

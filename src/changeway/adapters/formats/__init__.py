@@ -3,6 +3,7 @@
 The rest of changeway sees only components (type, full name, source-format files).
 """
 
+from changeway.adapters.formats.expanding import expand_archives
 from changeway.adapters.formats.manifest import package_xml, parse_manifest
 from changeway.adapters.formats.model import MetadataSet, Problem
 from changeway.adapters.formats.reading import read_metadata, unpack_archive
@@ -21,6 +22,7 @@ __all__ = [
     "Registry",
     "case_duplicates",
     "check_component",
+    "expand_archives",
     "inspect_component",
     "mdapi_files",
     "package_xml",
