@@ -150,7 +150,8 @@ def test_a_session_reaches_only_its_org_and_deploying_needs_modify_metadata(
         "--json",
         HOME=str(home),
     )
-    assert other_org.code != 0 and "INVALID_CROSS_REFERENCE_KEY" in _said(other_org)
+    # The server answers INVALID_CROSS_REFERENCE_KEY; the client reports the id as invalid.
+    assert other_org.code != 0 and f"Invalid deploy ID: {test_deploy}" in _said(other_org)
 
     assert served.login("alice-test", "alice", "Test").code == 0
     assert served.login("bob-dev", "bob", "Dev").code == 0
@@ -171,7 +172,7 @@ def test_async_deploy_then_report_and_resume(served: Served, tmp_path: Path) -> 
     job = started.json["result"]["id"]
     assert job.startswith("0Af") and len(job) == 18
 
-    resumed = served.sf.ok("project", "deploy", "resume", "--job-id", job, "--json")
+    resumed = served.sf.ok("project", "deploy", "resume", "--job-id", job, "--json", cwd=project)
     assert resumed.json["result"]["status"] == "Succeeded"
     report = served.sf.ok(
         "project", "deploy", "report", "--job-id", job, "--target-org", org, "--json"
