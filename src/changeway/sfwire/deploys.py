@@ -22,7 +22,7 @@ from changeway.domain.deployments import (
     Outcome,
     TestLevel,
 )
-from changeway.operations.inbound import test_level
+from changeway.operations.inbound import test_level_named
 from changeway.services import deployments
 from changeway.services.direct import request_direct_deployment
 from changeway.services.tool_sessions import Session
@@ -59,7 +59,7 @@ class DeployOptions:
                 " of its components or none",
             )
         with as_faults():
-            parsed = test_level(level) if level else TestLevel.DEFAULT
+            parsed = test_level_named(level) if level else TestLevel.DEFAULT
         return cls(check_only, parsed, tests, rollback_on_error)
 
 
