@@ -363,7 +363,7 @@ class RunDeployment:
 
     def _start(self, ctx: JobContext, deployment_id: int) -> Deployment:
         with ctx.fenced() as uow:
-            d = get_deployment(uow, deployment_id=deployment_id)
+            d = get_deployment(uow, deployment_id=deployment_id, lock=True)
             if d.status.is_final:
                 return d
             if d.status is DeploymentStatus.CANCELING:
