@@ -206,7 +206,7 @@ def upload_change_set(
         source = _source(uow, actor, org, "upload change sets from")
         destination = org_for(uow, actor, target)
         cs = find_change_set(uow, source, name)
-        family = uow.orgs.family(source.production_id)
+        family = uow.orgs.family(source.production_id, lock=True)
         require_upload_allowed(
             source, destination, uow.authorizations.for_orgs(o.id for o in family)
         )
