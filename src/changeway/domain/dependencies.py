@@ -163,6 +163,12 @@ def folded(key: ComponentKey) -> _NameKey:
     return (key.type, key.name.lower())
 
 
+def names_of(references: Iterable[Reference]) -> set[_NameKey]:
+    """Every name that ``references`` may resolve to (each option, folded): where a
+    where-used index files them."""
+    return {folded(option) for ref in references for option in options(ref)}
+
+
 @runtime_checkable
 class KeyLookup(Protocol):
     """Which keys exist somewhere (an org version, a change set), matched case-insensitively."""
@@ -305,7 +311,7 @@ class DependencyGraph:
         self._provides[key] = frozenset({key, *provides})
         for provided in self._provides[key]:
             self._providers.setdefault(folded(provided), {})[key] = provided
-        for name in {folded(option) for ref in refs for option in options(ref)}:
+        for name in names_of(refs):
             self._incoming.setdefault(name, set()).add(key)
 
     def remove(self, key: ComponentKey) -> None:
@@ -341,6 +347,12 @@ class DependencyGraph:
     def provided_by(self, key: ComponentKey) -> frozenset[ComponentKey]:
         """What one component provides (itself and the children it holds)."""
         return self._provides.get(key, frozenset({key}))
+
+    def named_by(self, keys: Iterable[ComponentKey]) -> set[ComponentKey]:
+        """Every key that the references of ``keys`` may resolve to (each option)."""
+        return {
+            option for key in keys for ref in self._outgoing.get(key, ()) for option in options(ref)
+        }
 
     def references_from(self, key: ComponentKey) -> list[Reference]:
         """The references that ``key`` makes, resolved against the graph (implicit ones dropped)."""
@@ -462,14 +474,18 @@ class DependencyGraph:
         return added, self.unsatisfied(have, target, source_keys)
 
     def dangling_after_delete(
-        self, deleted: Iterable[ComponentKey], graph_of_target: DependencyGraph
+        self,
+        deleted: Iterable[ComponentKey],
+        graph_of_target: DependencyGraph,
+        known: KeyLookup | None = None,
     ) -> list[Reference]:
         """References that would point at nothing once ``deleted`` are removed from the target.
 
         This graph holds the components deployed with the deletion (their new references
         replace the target's); ``graph_of_target`` holds the target's components, or at least
-        the deleted ones, their children and every user of them. Deleting a custom object
-        deletes its children too.
+        the deleted ones, their children and every user of them; ``known`` says which keys
+        exist in the target beyond that graph, so its users resolve as in the whole org.
+        Deleting a custom object deletes its children too.
         """
         removed = KeyIndex()
         for key in deleted:
@@ -481,13 +497,13 @@ class DependencyGraph:
             if (parent := parent_object(holder)) and parent in removed
             for provided in provides
         )
-        known = _Layers(graph_of_target, self)
+        lookup = _Layers(graph_of_target, self, *([known] if known is not None else []))
         dangling: list[Reference] = []
         for key in {*graph_of_target._outgoing, *self._outgoing}:
             if key in removed:
                 continue
             graph = self if key in self._outgoing else graph_of_target
-            dangling.extend(r for r in graph._resolved_from(key, known) if r.target in removed)
+            dangling.extend(r for r in graph._resolved_from(key, lookup) if r.target in removed)
         return sorted(dangling)
 
     # -- internals ------------------------------------------------------------------------

@@ -474,12 +474,25 @@ def lookup(store: NodeStore, root: str, key: ComponentKey) -> str | None:
 
 def spelling(store: NodeStore, root: str, key: ComponentKey) -> ComponentKey | None:
     """The key as the version spells it, matching ``key``'s name case-insensitively."""
-    wanted = key.name.lower()
-    for _type, entries, _names in _leaves_for(store, root, [key]):
+    return spellings(store, root, [key])[key]
+
+
+def spellings(
+    store: NodeStore, root: str, keys: Iterable[ComponentKey]
+) -> dict[ComponentKey, ComponentKey | None]:
+    """Each key as the version spells it (case-insensitively), or None where absent; one
+    level of the tries per batch, like ``lookup_many`` (case variants share a leaf)."""
+    wanted = list(keys)
+    found: dict[ComponentKey, ComponentKey | None] = dict.fromkeys(wanted)
+    for type_, entries, names in _leaves_for(store, root, wanted):
+        lower: dict[str, str] = {}
         for name in entries:
-            if name.lower() == wanted:
-                return ComponentKey(key.type, name)
-    return None
+            lower.setdefault(name.lower(), name)
+        for name in names:
+            exact = lower.get(name.lower())
+            if exact is not None:
+                found[ComponentKey(type_, name)] = ComponentKey(type_, exact)
+    return found
 
 
 @dataclass(frozen=True)

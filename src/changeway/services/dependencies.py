@@ -17,9 +17,19 @@ from changeway.adapters import references as extractors
 from changeway.domain import tree
 from changeway.domain.changesets import Action, Item
 from changeway.domain.components import ComponentKey
-from changeway.domain.dependencies import DependencyGraph, KeyIndex, Reference, Without
+from changeway.domain.dependencies import (
+    DependencyGraph,
+    KeyIndex,
+    Reference,
+    Without,
+    folded,
+    names_of,
+    options,
+    parent_object,
+)
 from changeway.domain.errors import NotFound
 from changeway.domain.permissions import Actor, Permission
+from changeway.domain.versions import OrgVersion
 from changeway.services.audit import record
 from changeway.services.changesets import find_change_set
 from changeway.services.context import Context
@@ -38,6 +48,10 @@ _CONTAINER_OF = {
 }
 #: Containers whose children are not named after them (every label file may hold any label).
 _UNPREFIXED = frozenset({"CustomLabels"})
+#: Components analysed per batch when a whole tree is analysed.
+_BATCH = 5_000
+#: The longest component name the store holds.
+_LONGEST_NAME = 255
 
 
 @dataclass(frozen=True)
@@ -63,14 +77,64 @@ def analyse(uow: UnitOfWork, index: Mapping[ComponentKey, str]) -> dict[Componen
     }
     todo = {key: index[key] for key, cache in wanted.items() if (cache, key) not in cached}
     fresh: dict[tuple[str, ComponentKey], Any] = {}
+    names: dict[tuple[str, ComponentKey], list[tuple[str, str, str]]] = {}
     for component in load_components(uow, todo):
         analysis = Analysis(
             extractors.extract_references(component), extractors.provided_keys(component)
         )
         out[component.key] = analysis
         fresh[(wanted[component.key], component.key)] = _encode(analysis)
-    uow.metadata.put_analyses(fresh)
+        names[(wanted[component.key], component.key)] = _index_rows(analysis.references)
+    uow.metadata.put_analyses(fresh, names)
     return out
+
+
+def _index_rows(references: list[Reference]) -> list[tuple[str, str, str]]:
+    """Where-used index rows of one analysis: each name its references may resolve to,
+    with the object holding it (for a child of an object). Longer names name nothing that
+    can exist (names are refused beyond the store's 255 characters)."""
+    rows = []
+    for type_, name in names_of(references):
+        if len(name) <= _LONGEST_NAME:
+            parent = parent_object(ComponentKey(type_, name))
+            rows.append((type_, name, parent.name if parent else ""))
+    return rows
+
+
+def ensure_analysed(uow: UnitOfWork, version: OrgVersion) -> None:
+    """Every component of ``version`` analysed, recorded once per tree: after it, where-used
+    and deletion checks read only the users of what they ask about. A version whose parent
+    is analysed analyses only what differs from it."""
+    mark = _cache_key(version.root)
+    if uow.metadata.is_analysed(mark):
+        return
+    parent = uow.metadata.get_version(version.parent_id) if version.parent_id else None
+    if parent is not None and uow.metadata.is_analysed(_cache_key(parent.root)):
+        differences = tree.diff(uow.metadata, parent.root, version.root)
+        todo = {d.key: d.after for d in differences if d.after is not None}
+    else:
+        todo = component_index(uow, version.root)
+    keys = sorted(todo)
+    for start in range(0, len(keys), _BATCH):
+        analyse(uow, {key: todo[key] for key in keys[start : start + _BATCH]})
+    uow.metadata.mark_analysed([mark])
+
+
+def users_in(
+    uow: UnitOfWork, root: str, names: Iterable[tuple[str, str]], objects: Iterable[str] = ()
+) -> dict[ComponentKey, str]:
+    """The components of an analysed tree whose references may name one of ``names``
+    (folded keys) or a child of one of ``objects`` (lower-cased): key -> content hash.
+
+    The index answers for every analysis ever stored; only those whose content is the
+    tree's own are kept."""
+    candidates = uow.metadata.users_of(names, objects)
+    found = tree.lookup_many(uow.metadata, root, {key for _cache, key in candidates})
+    return {
+        key: content
+        for cache, key in candidates
+        if (content := found[key]) is not None and _cache_key(content) == cache
+    }
 
 
 def _cache_key(content: str) -> str:
@@ -97,13 +161,23 @@ class VersionKeys:
     """The keys that exist in one org version, looked up in its tree (case-insensitively),
     including children held in container files. Cost follows the lookups, not the org:
     a child's container is found from the child's name (``Obj__c.Field__c`` is held by
-    ``Obj__c``), except labels, which any label file of the org may hold."""
+    ``Obj__c``), except labels, which any label file of the org may hold. ``prefetch``
+    looks many keys up in one batch per trie level."""
 
     def __init__(self, uow: UnitOfWork, root: str) -> None:
         self._uow = uow
         self._root = root
         self._held: dict[ComponentKey, dict[tuple[str, str], ComponentKey]] = {}
         self._label_files: list[ComponentKey] | None = None
+        self._spelled: dict[tuple[str, str], ComponentKey | None] = {}
+
+    def prefetch(self, keys: Iterable[ComponentKey]) -> None:
+        """Look ``keys`` (and the containers that may hold them) up now, in batches."""
+        wanted = set(keys)
+        wanted |= {parent for key in wanted if (parent := self._prefixed_container(key))}
+        todo = [key for key in wanted if folded(key) not in self._spelled]
+        for key, exact in tree.spellings(self._uow.metadata, self._root, todo).items():
+            self._spelled.setdefault(folded(key), exact)
 
     def get(self, key: ComponentKey) -> ComponentKey | None:
         found = self._holder_and_spelling(key)
@@ -116,11 +190,17 @@ class VersionKeys:
 
     def contents(self, keys: Iterable[ComponentKey]) -> dict[ComponentKey, str]:
         """Content hashes of the components ``keys`` that this version holds."""
-        found = {key: tree.lookup(self._uow.metadata, self._root, key) for key in keys}
+        found = tree.lookup_many(self._uow.metadata, self._root, keys)
         return {key: content for key, content in found.items() if content}
 
+    def _spelling(self, key: ComponentKey) -> ComponentKey | None:
+        name = folded(key)
+        if name not in self._spelled:
+            self._spelled[name] = tree.spelling(self._uow.metadata, self._root, key)
+        return self._spelled[name]
+
     def _holder_and_spelling(self, key: ComponentKey) -> tuple[ComponentKey, ComponentKey] | None:
-        found = tree.spelling(self._uow.metadata, self._root, key)
+        found = self._spelling(key)
         if found is not None:
             return found, found
         for container in self._containers(key):
@@ -128,6 +208,14 @@ class VersionKeys:
             if provided is not None:
                 return container, provided
         return None
+
+    @staticmethod
+    def _prefixed_container(key: ComponentKey) -> ComponentKey | None:
+        """The container named by a child's name (``Obj__c`` for ``Obj__c.Field__c``)."""
+        container_type = _CONTAINER_OF.get(key.type)
+        if container_type is None or container_type in _UNPREFIXED:
+            return None
+        return ComponentKey(container_type, key.name.split(".", 1)[0])
 
     def _containers(self, key: ComponentKey) -> list[ComponentKey]:
         """The components of this version that may hold ``key`` in their files."""
@@ -139,8 +227,8 @@ class VersionKeys:
                 index = component_index(self._uow, self._root, type_=container_type)
                 self._label_files = sorted(index)
             return self._label_files
-        parent = ComponentKey(container_type, key.name.split(".", 1)[0])
-        spelled = tree.spelling(self._uow.metadata, self._root, parent)
+        parent = self._prefixed_container(key)
+        spelled = self._spelling(parent) if parent else None
         return [spelled] if spelled else []
 
     def _provided(self, container: ComponentKey) -> dict[tuple[str, str], ComponentKey]:
@@ -156,7 +244,7 @@ def missing_dependencies(
     *,
     deployed: Mapping[ComponentKey, str],
     deleted: Iterable[ComponentKey],
-    before_root: str,
+    before: OrgVersion,
     after_root: str,
     source_root: str | None,
 ) -> list[Reference]:
@@ -164,15 +252,49 @@ def missing_dependencies(
 
     Deployed components must find what they reference in the resulting org (or, for candidate
     names, anywhere in the source); deleted components must not be used by what remains.
+    The cost follows the deployment and the references it touches, not the org's size.
     """
     graph = graph_of(uow, deployed)
-    elsewhere = VersionKeys(uow, source_root) if source_root else ()
-    broken = graph.missing(deployed, VersionKeys(uow, after_root), elsewhere)
-    removed = [k for k in deleted if tree.lookup(uow.metadata, before_root, k)]
+    named = graph.named_by(deployed)
+    after = VersionKeys(uow, after_root)
+    after.prefetch(named)
+    elsewhere = VersionKeys(uow, source_root) if source_root else None
+    if elsewhere is not None:
+        elsewhere.prefetch(named)
+    broken = graph.missing(deployed, after, elsewhere or ())
+    found = tree.lookup_many(uow.metadata, before.root, deleted)
+    removed = {key: content for key, content in found.items() if content}
     if removed:
-        target_graph = graph_of(uow, component_index(uow, before_root))
-        broken += graph.dangling_after_delete(removed, target_graph)
+        target_graph = _deletion_graph(uow, before, removed)
+        known = VersionKeys(uow, before.root)
+        broken += graph.dangling_after_delete(removed, target_graph, known)
     return sorted(set(broken))
+
+
+def _deletion_graph(
+    uow: UnitOfWork, before: OrgVersion, removed: Mapping[ComponentKey, str]
+) -> DependencyGraph:
+    """The graph of what a deletion touches in the target: the deleted components, every
+    user of them or of what they hold, and the children of deleted objects those users name
+    (a deleted object takes its children with it)."""
+    ensure_analysed(uow, before)
+    graph = graph_of(uow, removed)
+    names = {folded(held) for key in removed for held in graph.provided_by(key)}
+    objects = {key.name.lower() for key in removed if key.type == "CustomObject"}
+    users = analyse(uow, users_in(uow, before.root, names, objects))
+    for key, analysis in users.items():
+        graph.replace(key, analysis.references, analysis.provides)
+    named_children = {
+        option
+        for analysis in users.values()
+        for ref in analysis.references
+        for option in options(ref)
+        if (parent := parent_object(option)) is not None and parent.name.lower() in objects
+    }
+    keys = VersionKeys(uow, before.root)
+    children = {exact for child in named_children if (exact := keys.get(child)) is not None}
+    add_to_graph(uow, graph, keys.contents(children))
+    return graph
 
 
 @dataclass(frozen=True)
@@ -223,13 +345,32 @@ def change_set_dependencies(
 
 
 def where_used(ctx: Context, *, actor: Actor, org: str, key: ComponentKey) -> list[Reference]:
-    """The references to ``key`` (or a child it holds) in ``ORG[@N]``, with file and line."""
+    """The references to ``key`` (or a child it holds) in ``ORG[@N]``, with file and line.
+
+    The version is analysed once (what a first question finds missing is stored after it);
+    then only the components that may name ``key`` are read."""
     with ctx.uow(read_only=True) as uow:
         ref = resolve_version(uow, actor, org)
-        exact = VersionKeys(uow, ref.version.root).get(key)
-        if exact is None:
+        if VersionKeys(uow, ref.version.root).get(key) is None:
             raise NotFound(f"{ref.org.name} has no component {key}")
-        return graph_of(uow, component_index(uow, ref.version.root)).used_by(exact)
+        analysed = uow.metadata.is_analysed(_cache_key(ref.version.root))
+        if analysed:
+            return _users_of_key(uow, ref.version.root, key)
+        ensure_analysed(uow, ref.version)
+    with ctx.uow(read_only=True) as uow:
+        return _users_of_key(uow, resolve_version(uow, actor, org).version.root, key)
+
+
+def _users_of_key(uow: UnitOfWork, root: str, key: ComponentKey) -> list[Reference]:
+    """Where-used of ``key`` in an analysed tree, from the where-used index."""
+    keys = VersionKeys(uow, root)
+    exact = keys.get(key)
+    if exact is None:
+        raise NotFound(f"no component {key}")
+    graph = graph_of(uow, keys.contents([exact]))
+    names = {folded(held) for held in graph.provided_by(exact)}
+    add_to_graph(uow, graph, users_in(uow, root, names))
+    return graph.used_by(exact, known=keys)
 
 
 def _encode(analysis: Analysis) -> dict[str, Any]:

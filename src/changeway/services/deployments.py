@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -280,7 +280,8 @@ def preview(ctx: Context, *, actor: Actor, org: str, ref: str, with_diffs: bool 
         target = org_for(uow, actor, org)
         inbound = find_inbound(uow, target, ref)
         head = head_version(uow, target)
-        plan = plan_change_set(inbound.items, _current(uow, head), allow_overwrite=False)
+        current = _current(uow, head, inbound.items)
+        plan = plan_change_set(inbound.items, current, allow_overwrite=False)
         diffs: dict[ComponentKey, list[FileDiff]] = {}
         if with_diffs:
             touched = [r for r in plan.results if r.before != r.after]
@@ -378,9 +379,9 @@ class RunDeployment:
         self, uow: UnitOfWork, d: Deployment, target: Org, head: OrgVersion, clock: Clock
     ) -> Plan:
         require_live_target(target)
-        current = _current(uow, head)
         if d.kind is DeploymentKind.ROLLBACK:
             original = get_deployment(uow, deployment_id=d.rollback_of_id or 0)
+            current = _current(uow, head, [r.key for r in original.components])
             return plan_rollback(original.components, current, allow_overwrite=d.allow_overwrite)
         if d.kind is DeploymentKind.QUICK_DEPLOY:
             validation = get_deployment(uow, deployment_id=d.validation_id or 0)
@@ -388,6 +389,7 @@ class RunDeployment:
         if d.items is not None:
             return plan_direct(d.items, current)
         inbound = _upload_standing(uow, d, target)
+        current = _current(uow, head, inbound.items)
         return plan_change_set(inbound.items, current, allow_overwrite=d.allow_overwrite)
 
     def _run_tests(self, ctx: JobContext, d: Deployment, target: Org, after: str) -> TestRun:
@@ -581,7 +583,7 @@ def _check_dependencies(
         uow,
         deployed=written,
         deleted=deleted,
-        before_root=head.root,
+        before=head,
         after_root=after,
         source_root=_source_root(uow, d),
     )
@@ -600,17 +602,22 @@ def _source_root(uow: UnitOfWork, d: Deployment) -> str | None:
 
 def _verify(uow: UnitOfWork, root: str, plan: Plan) -> None:
     """Never report success unless the resulting state is the one expected."""
+    found = tree.lookup_many(uow.metadata, root, plan.changes)
     for key, wanted in plan.changes.items():
-        if tree.lookup(uow.metadata, root, key) != wanted:
+        if found[key] != wanted:
             raise DeploymentFailed(
                 f"internal check failed: {key} did not reach its expected content",
                 code="internal_error",
             )
 
 
-def _current(uow: UnitOfWork, head: OrgVersion) -> Callable[[ComponentKey], str | None]:
-    """The target's content of a component at ``head``."""
-    return lambda key: tree.lookup(uow.metadata, head.root, key)
+def _current(
+    uow: UnitOfWork, head: OrgVersion, keys: Iterable[ComponentKey]
+) -> Callable[[ComponentKey], str | None]:
+    """The target's content of a component at ``head``: ``keys`` looked up in one batch
+    per trie level, any other key on demand."""
+    found = tree.lookup_many(uow.metadata, head.root, keys)
+    return lambda key: found[key] if key in found else tree.lookup(uow.metadata, head.root, key)
 
 
 def queue_deployment(

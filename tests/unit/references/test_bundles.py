@@ -120,3 +120,55 @@ import getOwn from '@salesforce/apex/GiftController.getOwn';
     markup = "<aura:component>{!$Label.npsp.Gift_Title} {!$Label.c.Own_Title}</aura:component>"
     aura = inline("AuraDefinitionBundle", "giftsAura", {"aura/giftsAura/giftsAura.cmp": markup})
     assert certain(aura) == {key("CustomLabel:npsp__Gift_Title"), key("CustomLabel:Own_Title")}
+
+
+def test_lwc_configuration_names_the_apex_class_that_fills_a_property() -> None:
+    meta = """<?xml version="1.0" encoding="UTF-8"?>
+<LightningComponentBundle xmlns="http://soap.sforce.com/2006/04/metadata">
+    <apiVersion>61.0</apiVersion>
+    <isExposed>true</isExposed>
+    <targetConfigs>
+        <targetConfig targets="lightningCommunity__Default">
+            <!-- <property name="old" datasource="apex://GoneClass" type="String"/> -->
+            <property name="position" type="String"
+                datasource="apex://PositionPicklist"/>
+            <property name="size" type="String" datasource="Small,Large"/>
+        </targetConfig>
+    </targetConfigs>
+</LightningComponentBundle>
+"""
+    bundle = inline("LightningComponentBundle", "hero", {"lwc/hero/hero.js-meta.xml": meta})
+    assert targets(bundle) == {key("ApexClass:PositionPicklist"): (9, False)}
+
+
+def test_aura_design_datasource_names_its_apex_class() -> None:
+    design = '<design:component>\n<design:attribute name="kind" datasource="apex://KindList"/>\n'
+    bundle = inline("AuraDefinitionBundle", "tile", {"aura/tile/tile.design": design})
+    assert targets(bundle) == {key("ApexClass:KindList"): (2, False)}
+
+
+def test_experience_views_name_the_custom_components_they_place() -> None:
+    view = """{
+  "appPageId" : "0c0",
+  "components" : [ {
+    "componentAttributes" : { "recordId" : "{!recordId}" },
+    "componentName" : "c:productCard",
+    "id" : "1"
+  }, {
+    "componentName" : "forceCommunity:richTextInline",
+    "id" : "2"
+  }, {
+    "componentName": "c:orderList"
+  } ]
+}
+"""
+    site = inline(
+        "ExperienceBundle", "Shop1", {"experiences/Shop1/views/productExplorer.json": view}
+    )
+    found = {
+        (str(r.target), tuple(map(str, r.alternatives)), r.line) for r in extract_references(site)
+    }
+    assert found == {
+        ("AuraDefinitionBundle:productCard", ("LightningComponentBundle:productCard",), 5),
+        ("AuraDefinitionBundle:orderList", ("LightningComponentBundle:orderList",), 11),
+    }

@@ -251,3 +251,42 @@ def test_formula_labels_of_a_managed_package_carry_its_namespace() -> None:
     )
     labels = {k.name for k in found if k.type == "CustomLabel"}
     assert labels == {"npsp__Gift_Title", "Own_Title", "Plain"}
+
+
+def test_related_list_columns_are_fields_of_the_child_object() -> None:
+    layout = xml(
+        "Layout",
+        "Broker__c-Broker Layout",
+        "Layout",
+        "<relatedLists><fields>NAME</fields><fields>Beds__c</fields>"
+        "<fields>Owner__r.Email__c</fields><relatedList>Property__c.Broker__c</relatedList>"
+        "</relatedLists><relatedLists><fields>Contact.Level__c</fields><fields>FULL_NAME"
+        "</fields><relatedList>RelatedContactList</relatedList></relatedLists>",
+    )
+    assert set(layout) == {
+        key("CustomField:Property__c.Broker__c"),
+        key("CustomField:Property__c.Beds__c"),
+        key("CustomField:Property__c.Owner__c"),
+        key("CustomField:Contact.Level__c"),
+    }
+
+
+def test_translations_need_the_custom_object_and_field_they_translate() -> None:
+    obj = inline(
+        "CustomObjectTranslation",
+        "Job__c-de",
+        {"objectTranslations/Job__c-de/Job__c-de.objectTranslation-meta.xml": "<x/>"},
+    )
+    field = inline(
+        "CustomFieldTranslation",
+        "Job__c-de.City__c",
+        {"objectTranslations/Job__c-de/City__c.fieldTranslation-meta.xml": "<x/>"},
+    )
+    standard = inline(
+        "CustomFieldTranslation",
+        "Account-de.Name",
+        {"objectTranslations/Account-de/Name.fieldTranslation-meta.xml": "<x/>"},
+    )
+    assert certain(obj) == {key("CustomObject:Job__c")}
+    assert certain(field) == {key("CustomField:Job__c.City__c")}
+    assert certain(standard) == set()

@@ -186,8 +186,13 @@ class MetadataRepository:
                     out[(row.content, key)] = row.data
         return out
 
-    def put_analyses(self, analyses: Mapping[tuple[str, ComponentKey], Any]) -> None:
-        """Store analyses not stored yet (they never change: the content is immutable)."""
+    def put_analyses(
+        self,
+        analyses: Mapping[tuple[str, ComponentKey], Any],
+        names: Mapping[tuple[str, ComponentKey], Iterable[tuple[str, str, str]]] | None = None,
+    ) -> None:
+        """Store analyses not stored yet (they never change: the content is immutable), with
+        the names (type, lower-cased name, holding object or "") each may resolve to."""
         if not analyses:
             return
         # The dialect's module: the engine loaded it (importing both would load PostgreSQL's
@@ -201,6 +206,52 @@ class MetadataRepository:
             self._conn.execute(
                 insert(t.component_analyses).on_conflict_do_nothing(), rows[start : start + _CHUNK]
             )
+        self._insert_new(
+            "reference_names",
+            {
+                "content": "text",
+                "type": "text",
+                "name": "text",
+                "target_type": "text",
+                "target_name": "text",
+                "target_object": "text",
+            },
+            (
+                (c, k.type, k.name, *name)
+                for (c, k), found in (names or {}).items()
+                for name in found
+            ),
+        )
+
+    def users_of(
+        self, names: Iterable[tuple[str, str]], objects: Iterable[str] = ()
+    ) -> set[tuple[str, ComponentKey]]:
+        """Analyses (content, key) whose references may resolve to one of ``names`` (type,
+        lower-cased name) or to a child of one of ``objects`` (lower-cased)."""
+        r = t.reference_names
+        by_type: dict[str, list[str]] = {}
+        for type_, name in names:
+            by_type.setdefault(type_, []).append(name)
+        conditions = [
+            sa.and_(r.c.target_type == type_, r.c.target_name.in_(chunk))
+            for type_, wanted in by_type.items()
+            for chunk in _chunks(sorted(set(wanted)))
+        ]
+        conditions += [r.c.target_object.in_(chunk) for chunk in _chunks(sorted(set(objects)))]
+        found: set[tuple[str, ComponentKey]] = set()
+        for condition in conditions:
+            query = sa.select(r.c.content, r.c.type, r.c.name).where(condition).distinct()
+            found.update((c, ComponentKey(ty, n)) for c, ty, n in self._conn.execute(query))
+        return found
+
+    def is_analysed(self, key: str) -> bool:
+        """Whether the tree recorded under ``key`` has every component analysed."""
+        a = t.analysed_trees
+        return self._conn.execute(sa.select(a.c.key).where(a.c.key == key)).first() is not None
+
+    def mark_analysed(self, keys: Iterable[str]) -> None:
+        """Record trees whose every component is analysed (their analyses stored first)."""
+        self._insert_new("analysed_trees", {"key": "text"}, ((k,) for k in keys))
 
     def _insert_new(
         self, table: str, columns: Mapping[str, str], rows: Iterable[tuple[Any, ...]]

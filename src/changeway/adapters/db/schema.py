@@ -216,6 +216,27 @@ component_analyses = sa.Table(
     sa.Column("data", sa.JSON(), nullable=False),
 )
 
+# Where-used index: a cached analysis (content, source key) -> each (type, lower-cased name)
+# its references may resolve to.
+reference_names = sa.Table(
+    "reference_names",
+    metadata,
+    sa.Column("content", sa.String(64), primary_key=True),
+    sa.Column("type", sa.String(80), primary_key=True),
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("target_type", sa.String(80), primary_key=True),
+    sa.Column("target_name", sa.String(255), primary_key=True),
+    # The object holding the target when it is an object's child (fields...), else "".
+    sa.Column("target_object", sa.String(255), nullable=False),
+    sa.Index("ix_reference_names_target", "target_type", "target_name"),
+    sa.Index("ix_reference_names_object", "target_object"),
+)
+
+# Trees (keyed with the extractors' version) whose every component has a cached analysis.
+analysed_trees = sa.Table(
+    "analysed_trees", metadata, sa.Column("key", sa.String(64), primary_key=True)
+)
+
 users = sa.Table(
     "users",
     metadata,

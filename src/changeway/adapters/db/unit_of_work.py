@@ -16,6 +16,7 @@ from changeway.domain.errors import Conflict
 # Repositories load on first use: `org list` then starts without the metadata store, the
 # change set and deployment repositories and the domain modules behind them.
 if TYPE_CHECKING:
+    from changeway.adapters.db.read_only_metadata import Stash
     from changeway.adapters.db.change_set_repository import ChangeSetRepository
     from changeway.adapters.db.deployment_repository import (
         DeploymentRepository,
@@ -52,7 +53,7 @@ class SqlUnitOfWork:
     def __init__(self, engine: sa.Engine, *, read_only: bool = False) -> None:
         self._engine = engine
         self.read_only = read_only
-        self._stash: dict[tuple[str, ComponentKey], Any] = {}
+        self._stash: Stash | None = None  # analyses a read keeps aside (read-only only)
 
     def __enter__(self) -> SqlUnitOfWork:
         with store_faults_told():
@@ -89,8 +90,9 @@ class SqlUnitOfWork:
     @cached_property
     def metadata(self) -> MetadataRepository:
         if self.read_only:
-            from changeway.adapters.db.read_only_metadata import ReadOnlyMetadata
+            from changeway.adapters.db.read_only_metadata import ReadOnlyMetadata, Stash
 
+            self._stash = Stash()
             return ReadOnlyMetadata(self._conn, self._stash)
         from changeway.adapters.db.metadata_store import MetadataRepository
 
@@ -152,9 +154,5 @@ class SqlUnitOfWork:
             ) from exc
         if isinstance(exc, sa.exc.DBAPIError) and (fault := store_fault(exc)):
             raise fault from exc
-        if self._stash and exc_type is None:
-            from changeway.adapters.db.metadata_store import MetadataRepository
-
-            with self._engine.begin() as conn:
-                MetadataRepository(conn).put_analyses(self._stash)
-            self._stash.clear()
+        if self._stash is not None and exc_type is None:
+            self._stash.save(self._engine)

@@ -18,8 +18,9 @@ __all__ = ["CHILD_SECTIONS", "VERSION", "build_graph", "extract_references", "pr
 
 #: Changes whenever the extractors find something else in the same files: analyses cached
 #: under another version are extracted again.
-VERSION = 2
+VERSION = 3
 
+_TRANSLATIONS = frozenset({"CustomObjectTranslation", "CustomFieldTranslation"})
 _AURA_MARKUP = (".cmp", ".app", ".evt", ".intf", ".design", ".tokens", ".auradoc")
 
 
@@ -31,6 +32,8 @@ def extract_references(component: Component) -> list[Reference]:
     if component.type in OBJECT_CHILD_TYPES:
         first_path = min(component.files, default="")
         declarative.extract_object_parent(refs, component.key, first_path)
+    if component.type in _TRANSLATIONS:
+        declarative.extract_translated(refs, component.key, min(component.files, default=""))
     for child, element, path in children(component):
         declarative.extract_table(refs, child, path, element, child.type)
     return refs.found
@@ -73,9 +76,11 @@ _SOURCE_EXTRACTORS: Mapping[str, tuple[tuple[tuple[str, ...], _SourceExtractor],
     "LightningComponentBundle": (
         ((".js", ".ts", ".css"), bundles.extract_lwc_script),
         ((".html",), bundles.extract_lwc_markup),
+        ((".js-meta.xml",), bundles.extract_lwc_config),
     ),
     "AuraDefinitionBundle": (
         (_AURA_MARKUP, bundles.extract_aura_markup),
         ((".js",), bundles.extract_aura_script),
     ),
+    "ExperienceBundle": (((".json",), bundles.extract_experience_view),),
 }

@@ -35,6 +35,10 @@ _AURA_ATTRIBUTE = re.compile(
 _AURA_JS_COMPONENT = re.compile(r"""["'](?:e\.|markup://)?c:(?P<name>[A-Za-z_][\w]*)["']""")
 _GLOBAL_LABEL = re.compile(r"\$Label\.(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)")
 _GLOBAL_RESOURCE = re.compile(r"\$Resource\.(?P<name>[A-Za-z_][\w]*)")
+# A property's picklist filled by an Apex class (LWC configuration, Aura design).
+_APEX_DATASOURCE = re.compile(r"""\bdatasource\s*=\s*["']apex://(?P<name>[A-Za-z_][\w.]*)["']""")
+# A component placed on an Experience Builder page (its views and routes are JSON).
+_EXPERIENCE_COMPONENT = re.compile(r'"componentName"\s*:\s*"(?P<name>c:[A-Za-z_]\w*)"')
 
 
 def blank_comments(source: str, markup: bool = False) -> str:
@@ -116,6 +120,34 @@ def extract_aura_markup(refs: References, path: str, source: str) -> None:
             f"Aura markup uses c:{match['name']}",
         )
     _extract_globals(refs, path, text, "Aura")
+    _extract_datasources(refs, path, text, "Aura design")
+
+
+def extract_lwc_config(refs: References, path: str, source: str) -> None:
+    """Configuration of a Lightning web component: Apex classes that fill its properties."""
+    _extract_datasources(refs, path, blank_comments(source, markup=True), "LWC configuration")
+
+
+def extract_experience_view(refs: References, path: str, source: str) -> None:
+    """A view or route of an Experience Builder site: the custom components it places."""
+    for match in _EXPERIENCE_COMPONENT.finditer(source):
+        refs.add_all(
+            component_refs(match["name"]),
+            path,
+            _line(source, match.start()),
+            f"Experience page places {match['name']}",
+        )
+
+
+def _extract_datasources(refs: References, path: str, text: str, what: str) -> None:
+    """``datasource="apex://Class"``: the class that lists a property's values."""
+    for match in _APEX_DATASOURCE.finditer(text):
+        refs.add(
+            ComponentKey("ApexClass", namespaced(match["name"])),
+            path,
+            _line(text, match.start()),
+            f"{what} takes values from apex://{match['name']}",
+        )
 
 
 def _aura_attribute_targets(tag: str, attribute: str, value: str) -> list[ComponentKey]:

@@ -80,6 +80,18 @@ def _related_list(text: str, element: etree._Element, obj: str | None) -> list[C
     return _qualified_field(text, element, obj) if "." in text else []
 
 
+def _related_list_column(text: str, element: etree._Element, obj: str | None) -> list[ComponentKey]:
+    """A related list's column: a field (or path) of the child object its ``<relatedList>``
+    (``Child__c.Lookup__c``) names, or a field written with its object (``Child__c.F__c``)."""
+    parent = element.getparent()
+    related = (_xml.child_text(parent, "relatedList") or "") if parent is not None else ""
+    child, dot, _lookup = related.partition(".")
+    first = text.split(".", 1)[0]
+    if dot and ("." not in text or is_relationship(first)):
+        return field_path_keys(text, child, qualified=False)
+    return [field_key(*text.split(".", 1))] if text.count(".") == 1 else []
+
+
 _OVERRIDE_TYPES = {"flexipage": "FlexiPage", "visualforce": "ApexPage"}
 
 
@@ -184,6 +196,7 @@ _LAYOUT_RULES: Mapping[tuple[str, str], Rule] = {
     ("layoutItems", "customLink"): Rule(_object_child("WebLink"), "layout shows link"),
     ("Layout", "customButtons"): Rule(_object_child("WebLink"), "layout shows button"),
     ("relatedLists", "relatedList"): Rule(_related_list, "layout shows related list through"),
+    ("relatedLists", "fields"): Rule(_related_list_column, "layout related list shows column"),
     ("miniLayout", "fields"): Rule(_own_field, "mini layout shows field"),
     ("summaryLayoutItems", "field"): Rule(_own_field, "highlights panel shows field"),
     ("Layout", "relatedObjects"): Rule(_own_field, "layout shows related object through"),
@@ -379,6 +392,20 @@ def extract_object_parent(refs: References, key: ComponentKey, path: str) -> Non
     parent = parent_object(key)
     if parent is not None and is_custom_object_name(parent.name):
         refs.add(object_key(parent.name), path, None, f"{key.type} belongs to object")
+
+
+def extract_translated(refs: References, key: ComponentKey, path: str) -> None:
+    """A translation needs what it translates: ``Obj__c-de`` the custom object,
+    ``Obj__c-de.Field__c`` the custom field (Salesforce refuses translations of neither)."""
+    translated, dash, rest = key.name.partition("-")
+    if not dash:
+        return
+    if key.type == "CustomObjectTranslation" and is_custom_object_name(translated):
+        refs.add(object_key(translated), path, None, f"translates object {translated}")
+    field = rest.partition(".")[2]
+    if key.type == "CustomFieldTranslation" and field.lower().endswith("__c"):
+        target = ComponentKey("CustomField", f"{translated}.{field}")
+        refs.add(target, path, None, f"translates field {target.name}")
 
 
 def extract_flow(refs: References, path: str, root: etree._Element) -> None:
