@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from changeway.adapters.db.engine import READ_ONLY
 from changeway.adapters.db.faults import store_fault, store_faults_told
-from changeway.domain.components import ComponentKey
 from changeway.domain.errors import Conflict
 
 # Repositories load on first use: `org list` then starts without the metadata store, the
 # change set and deployment repositories and the domain modules behind them.
 if TYPE_CHECKING:
-    from changeway.adapters.db.read_only_metadata import Stash
     from changeway.adapters.db.change_set_repository import ChangeSetRepository
     from changeway.adapters.db.deployment_repository import (
         DeploymentRepository,
         RetrieveRepository,
     )
     from changeway.adapters.db.metadata_store import MetadataRepository
+    from changeway.adapters.db.read_only_metadata import Stash
     from changeway.adapters.db.repositories import (
         AuditRepository,
         AuthorizationRepository,
