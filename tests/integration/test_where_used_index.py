@@ -1,5 +1,5 @@
 """Where-used and deletion checks read the where-used index of an analysed version, not the
-whole org (docs/model.md, "Change sets"; ADR 0013): the answers must stay those of the whole
+whole org (docs/model.md, "Change sets"; ADR 0014): the answers must stay those of the whole
 graph, version by version, whatever was analysed before.
 """
 
