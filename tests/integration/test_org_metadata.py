@@ -371,7 +371,7 @@ def test_compare_versions_of_one_org_and_of_two_orgs(cw: Invoke, corpus, tmp_pat
     ok(cw("metadata", "import", "Dev", str(change)))
     empty = small_project(tmp_path / "q", {})
     (empty / "force-app").mkdir()
-    ok(cw("metadata", "import", "Dev", str(empty), "--replace"))
+    ok(cw("metadata", "import", "Dev", str(empty), "--replace", "--allow-empty"))
     # Dev@3 is empty; compare Dev@1 -> Dev@2 (same org) and Prod -> Dev@2 (two orgs)
     for a, b in (("Dev@1", "Dev@2"), ("Prod", "Dev@2")):
         result = data(cw("compare", a, b, "--json"))

@@ -387,7 +387,7 @@ class RunDeployment:
             validation = get_deployment(uow, deployment_id=d.validation_id or 0)
             require_quick_deployable(validation, target, clock.now())
         if d.items is not None:
-            return plan_direct(d.items, current)
+            return plan_direct(d.items, _current(uow, head, [i.key for i in d.items]))
         inbound = _upload_standing(uow, d, target)
         current = _current(uow, head, inbound.items)
         return plan_change_set(inbound.items, current, allow_overwrite=d.allow_overwrite)
