@@ -165,6 +165,7 @@ def test_a_session_reaches_only_its_org_and_deploying_needs_modify_metadata(
 
 def test_async_deploy_then_report_and_resume(served: Served, tmp_path: Path) -> None:
     org = served.sandbox("As")
+    before = served.components("As")
     project = served.project(tmp_path / "p")
     apex_class(project, "Later", _class("Later"))
     started = _deploy(served, org, project, "--async")
@@ -175,10 +176,10 @@ def test_async_deploy_then_report_and_resume(served: Served, tmp_path: Path) -> 
     resumed = served.sf.ok("project", "deploy", "resume", "--job-id", job, "--json", cwd=project)
     assert resumed.json["result"]["status"] == "Succeeded"
     report = served.sf.ok(
-        "project", "deploy", "report", "--job-id", job, "--target-org", org, "--json"
+        "project", "deploy", "report", "--job-id", job, "--target-org", org, "--json", cwd=project
     ).json["result"]
     assert (report["status"], report["numberComponentsDeployed"]) == ("Succeeded", 1)
-    assert served.components("As") == {"ApexClass:Later"}
+    assert served.components("As") == before | {"ApexClass:Later"}
 
 
 def test_cancel_an_async_deploy_before_it_runs(idle: Served, tmp_path: Path) -> None:
@@ -189,12 +190,12 @@ def test_cancel_an_async_deploy_before_it_runs(idle: Served, tmp_path: Path) -> 
     assert started.code == 0, _said(started)
     job = started.json["result"]["id"]
     pending = idle.sf.ok(
-        "project", "deploy", "report", "--job-id", job, "--target-org", org, "--json"
+        "project", "deploy", "report", "--job-id", job, "--target-org", org, "--json", cwd=project
     ).json["result"]
     assert pending["status"] == "Pending" and pending["done"] is False
 
     canceled = idle.sf.ok(
-        "project", "deploy", "cancel", "--job-id", job, "--target-org", org, "--json"
+        "project", "deploy", "cancel", "--job-id", job, "--target-org", org, "--json", cwd=project
     ).json["result"]
     assert canceled["status"] == "Canceled"
     assert [d["status"] for d in idle.cw.ok("deployment", "list", "Cx", "--json").json] == [
