@@ -20,7 +20,7 @@ from changeway.adapters.db.faults import store_faults_told
 from changeway.adapters.db.unit_of_work import SqlUnitOfWork
 from changeway.config import Settings
 from changeway.domain.changesets import Limits
-from changeway.domain.clock import Clock, SystemClock
+from changeway.domain.clock import Clock, OverriddenClock, SystemClock
 
 if TYPE_CHECKING:  # loaded by the commands that use them, not by every start
     from changeway.services.jobs import JobHandler
@@ -42,7 +42,8 @@ class App:
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         """A new unit of work (one transaction); ``read_only`` never waits for writers."""
-        return SqlUnitOfWork(self.engine, read_only=read_only)
+        overridden = isinstance(self.clock, OverriddenClock)
+        return SqlUnitOfWork(self.engine, read_only=read_only, clock_overridden=overridden)
 
     @property
     def change_set_limits(self) -> Limits:

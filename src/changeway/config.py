@@ -23,6 +23,8 @@ class Settings:
     change_set_limits: Limits = field(default_factory=Limits)
     instance_url: str | None = None
     """Where Salesforce's tools reach the server (``[server] instance_url``)."""
+    allow_clock_override: bool = False
+    """Whether ``CHANGEWAY_NOW`` may pin the CLI's clock (``[clock] allow_override``)."""
 
     @property
     def shown_url(self) -> str:
@@ -38,7 +40,9 @@ class Settings:
         The default store is a SQLite file in the data directory
         (``~/.local/share/changeway`` unless told otherwise). In ``config.toml``:
         ``[tests] runner = "command"``, ``[change_sets] max_files = N, max_mb = N`` and
-        ``[server] instance_url = "https://..."`` (else the running server's address).
+        ``[server] instance_url = "https://..."`` (else the running server's address) and
+        ``[clock] allow_override = true`` (or ``CHANGEWAY_ALLOW_CLOCK_OVERRIDE=1``: tests and
+        operators replaying history only).
         """
         env_dir = os.environ.get("CHANGEWAY_DATA_DIR")
         default_dir = Path.home() / ".local" / "share" / "changeway"
@@ -59,12 +63,16 @@ class Settings:
         instance = os.environ.get("CHANGEWAY_INSTANCE_URL") or config.get("server", {}).get(
             "instance_url"
         )
+        override = os.environ.get("CHANGEWAY_ALLOW_CLOCK_OVERRIDE")
+        if override is None:
+            override = str(config.get("clock", {}).get("allow_override", False))
         return cls(
             data_dir=directory,
             database_url=url,
             test_runner=str(runner) if runner else None,
             change_set_limits=limits,
             instance_url=str(instance).rstrip("/") if instance else _serving(directory),
+            allow_clock_override=override.strip().lower() in ("1", "true", "yes"),
         )
 
 

@@ -19,6 +19,7 @@ from changeway.domain.clock import FixedClock
 from tests.helpers_metadata import apex, family, put
 
 T0 = "2026-01-05T09:00:00+00:00"
+PINNED = {"CHANGEWAY_NOW": T0, "CHANGEWAY_ALLOW_CLOCK_OVERRIDE": "1"}
 Invoke = Callable[..., Result]
 
 
@@ -48,7 +49,7 @@ def cw(store: Path) -> Invoke:
         return runner.invoke(
             app,
             ["--data-dir", str(store), *args],
-            env={"CHANGEWAY_NOW": T0, "COLUMNS": "200", "LOGNAME": "alice"},
+            env={**PINNED, "COLUMNS": "200", "LOGNAME": "alice"},
         )
 
     return invoke
@@ -138,7 +139,7 @@ def test_changeset_upload_over_the_operators_file_limit_fails(store: Path) -> No
 
     def run(*args: str) -> Result:
         return runner.invoke(
-            app, ["--data-dir", str(store), *args], env={"CHANGEWAY_NOW": T0, "LOGNAME": "alice"}
+            app, ["--data-dir", str(store), *args], env={**PINNED, "LOGNAME": "alice"}
         )
 
     ok(run("changeset", "create", "Dev", "Big"))

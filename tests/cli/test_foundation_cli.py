@@ -32,7 +32,12 @@ def cw(tmp_path: Path) -> Invoke:
         return runner.invoke(
             app,
             ["--data-dir", str(tmp_path / "data"), *args],
-            env={"CHANGEWAY_NOW": now, "COLUMNS": "200", "LOGNAME": actor},
+            env={
+                "CHANGEWAY_NOW": now,
+                "CHANGEWAY_ALLOW_CLOCK_OVERRIDE": "1",
+                "COLUMNS": "200",
+                "LOGNAME": actor,
+            },
         )
 
     return invoke
@@ -447,6 +452,42 @@ def test_audit_json_records_who_did_what_where_and_when(cw: Invoke) -> None:
     ]
     assert events[-1]["details"]["source"] == "Dev"
     assert events[0]["at"] == T0 and events[-1]["at"] == "2026-01-05T10:00:00+00:00"
+
+
+def test_a_pinned_clock_is_refused_unless_the_operator_allows_it(tmp_path: Path) -> None:
+    runner = CliRunner()
+    store = ["--data-dir", str(tmp_path / "data")]
+    plain = {"LOGNAME": "alice", "CHANGEWAY_ALLOW_CLOCK_OVERRIDE": None}
+    ok(runner.invoke(app, [*store, "org", "create", "Prod"], env=plain))
+    backdated = runner.invoke(
+        app, [*store, "org", "create", "Old"], env={**plain, "CHANGEWAY_NOW": "2020-01-01T00:00"}
+    )
+    fails(backdated, "error: CHANGEWAY_NOW is set but this store does not allow pinning the clock")
+    events = data(runner.invoke(app, [*store, "audit", "--json"], env=plain))
+    assert [e["action"] for e in events] == ["user.created", "org.created"]
+    assert all(not e["at"].startswith("2020") for e in events)
+    assert all("clock_overridden" not in e["details"] for e in events)
+    listed = data(runner.invoke(app, [*store, "org", "list", "--json"], env=plain))
+    assert [o["name"] for o in listed] == ["Prod"]
+
+
+def test_audit_shows_entries_written_under_a_pinned_clock(tmp_path: Path) -> None:
+    store = tmp_path / "data"
+    store.mkdir()
+    (store / "config.toml").write_text("[clock]\nallow_override = true\n")
+    runner = CliRunner()
+    args = ["--data-dir", str(store)]
+    env = {"LOGNAME": "alice", "COLUMNS": "200", "CHANGEWAY_ALLOW_CLOCK_OVERRIDE": None}
+    ok(runner.invoke(app, [*args, "org", "create", "Prod"], env=env))
+    pinned = {**env, "CHANGEWAY_NOW": "2020-01-01T00:00"}
+    ok(runner.invoke(app, [*args, "org", "create", "Old"], env=pinned))
+    events = data(runner.invoke(app, [*args, "audit", "--json"], env=env))
+    created = {e["org"]: e for e in events if e["action"] == "org.created"}
+    assert created["Old"]["at"] == "2020-01-01T00:00:00+00:00"
+    assert created["Old"]["details"]["clock_overridden"] is True
+    assert "clock_overridden" not in created["Prod"]["details"]
+    table = ok(runner.invoke(app, [*args, "audit", "--org", "Old"], env=env)).stdout
+    assert "clock_overridden: yes" in table
 
 
 def test_audit_org_filter_follows_the_sandbox_across_refreshes(family: Invoke) -> None:

@@ -38,6 +38,7 @@ def cw(tmp_path: Path) -> Invoke:
             ["--data-dir", str(tmp_path / "data"), *args],
             env={
                 "CHANGEWAY_NOW": now,
+                "CHANGEWAY_ALLOW_CLOCK_OVERRIDE": "1",
                 "COLUMNS": "200",
                 "CHANGEWAY_TEST_RUNNER": "",
                 "LOGNAME": actor,
@@ -199,7 +200,8 @@ def test_org_set_takes_true_or_false(dev: Invoke) -> None:
 def test_the_installed_command_runs_an_import(tmp_path: Path) -> None:
     """The console entry point, as a process: exit codes and streams as a shell sees them."""
     src = project(tmp_path / "p", {"A": "class A { }\n"})
-    env = {**os.environ, "CHANGEWAY_DATA_DIR": str(tmp_path / "data"), "CHANGEWAY_NOW": T0}
+    env = {**os.environ, "CHANGEWAY_DATA_DIR": str(tmp_path / "data")}
+    env |= {"CHANGEWAY_NOW": T0, "CHANGEWAY_ALLOW_CLOCK_OVERRIDE": "1"}
     command = [sys.executable, "-m", "changeway.cli.main"]
     run = subprocess.run([*command, "org", "create", "P"], env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from changeway.domain.clock import Clock, FixedClock, SystemClock
+from changeway.domain.clock import Clock, OverriddenClock, SystemClock
 from changeway.domain.errors import Refused
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class CliState:
             settings = self.settings
             self._app = bootstrap(
                 settings,
-                clock=clock_from_env(),
+                clock=clock_from_env(settings),
                 upgrade=settings.database_url.startswith("sqlite"),
             )
         return self._app
@@ -83,16 +83,22 @@ class CliState:
         return self._client
 
 
-def clock_from_env() -> Clock:
-    """The system clock, or a fixed time from ``CHANGEWAY_NOW`` (ISO 8601, UTC if no zone)."""
+def clock_from_env(settings: Settings) -> Clock:
+    """The system clock, or a fixed time from ``CHANGEWAY_NOW`` (ISO 8601, UTC if no zone)
+    where the operator allows it: otherwise anyone could backdate the audit trail."""
     text = os.environ.get("CHANGEWAY_NOW", "").strip()
     if not text:
         return SystemClock()
+    if not settings.allow_clock_override:
+        raise Refused(
+            "CHANGEWAY_NOW is set but this store does not allow pinning the clock "
+            "(an operator sets CHANGEWAY_ALLOW_CLOCK_OVERRIDE=1 or [clock] allow_override)"
+        )
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise Refused(f"CHANGEWAY_NOW={text!r} is not an ISO 8601 date and time") from None
-    return FixedClock(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    return OverriddenClock(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def os_user() -> str:

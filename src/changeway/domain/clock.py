@@ -20,7 +20,7 @@ class SystemClock:
 
 
 class FixedClock:
-    """A clock that moves only when told to (tests, and `CHANGEWAY_NOW` for scripts)."""
+    """A clock that moves only when told to (tests)."""
 
     def __init__(self, start: datetime) -> None:
         self._now = start
@@ -30,3 +30,7 @@ class FixedClock:
 
     def advance(self, **delta: float) -> None:
         self._now += timedelta(**delta)
+
+
+class OverriddenClock(FixedClock):
+    """A time an operator pinned (``CHANGEWAY_NOW``): audit entries written under it say so."""

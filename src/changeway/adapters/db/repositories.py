@@ -176,12 +176,19 @@ class JobRepository:
 
 
 class AuditRepository:
-    """The append-only audit trail: rows are inserted, never updated or deleted."""
+    """The append-only audit trail: rows are inserted, never updated or deleted.
 
-    def __init__(self, conn: sa.Connection) -> None:
+    Under a clock an operator pinned, each entry's details say so (``clock_overridden``).
+    """
+
+    def __init__(self, conn: sa.Connection, *, clock_overridden: bool = False) -> None:
         self._conn = conn
+        self._clock_overridden = clock_overridden
 
     def append(self, event: AuditEvent, *, at: datetime) -> None:
+        details = event.details
+        if self._clock_overridden:
+            details = {**details, "clock_overridden": True}
         self._conn.execute(
             t.audit_events.insert().values(
                 at=at,
@@ -189,7 +196,7 @@ class AuditRepository:
                 action=event.action,
                 org_id=event.org_id,
                 org_name=event.org_name,
-                details=event.details,
+                details=details,
                 user_name=event.user,
                 by_user=event.by,
                 entrypoint=event.entrypoint,

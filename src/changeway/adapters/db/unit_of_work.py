@@ -46,12 +46,16 @@ class SqlUnitOfWork:
     """A transaction on ``engine``; rolled back unless :meth:`commit` is called.
 
     ``read_only``: a deferred transaction on SQLite (it never waits for a writer), a
-    READ ONLY one on PostgreSQL; it cannot commit changes.
+    READ ONLY one on PostgreSQL; it cannot commit changes. ``clock_overridden``: audit
+    entries record that their time was pinned by an operator.
     """
 
-    def __init__(self, engine: sa.Engine, *, read_only: bool = False) -> None:
+    def __init__(
+        self, engine: sa.Engine, *, read_only: bool = False, clock_overridden: bool = False
+    ) -> None:
         self._engine = engine
         self.read_only = read_only
+        self._clock_overridden = clock_overridden
         self._stash: Stash | None = None  # analyses a read keeps aside (read-only only)
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -84,7 +88,7 @@ class SqlUnitOfWork:
     def audit(self) -> AuditRepository:
         from changeway.adapters.db.repositories import AuditRepository
 
-        return AuditRepository(self._conn)
+        return AuditRepository(self._conn, clock_overridden=self._clock_overridden)
 
     @cached_property
     def metadata(self) -> MetadataRepository:
