@@ -9,6 +9,7 @@ seconds, not minutes.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import statistics
@@ -100,7 +101,7 @@ def store(backend: str) -> Iterator[App]:
             settings = Settings.load(data_dir=data_dir, database_url=PG_URL)
         else:
             settings = Settings.load(data_dir=data_dir)
-        settings = Settings(settings.data_dir, settings.database_url, test_runner=None)
+        settings = dataclasses.replace(settings, test_runner=None)
         app = bootstrap(settings, schema=schema, upgrade=True)
         try:
             yield app

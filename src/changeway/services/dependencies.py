@@ -16,7 +16,7 @@ from typing import Any
 from changeway.adapters import references as extractors
 from changeway.domain import tree
 from changeway.domain.changesets import Action, Item
-from changeway.domain.components import ComponentKey
+from changeway.domain.components import Component, ComponentKey
 from changeway.domain.dependencies import (
     DependencyGraph,
     KeyIndex,
@@ -62,8 +62,11 @@ class Analysis:
     provides: set[ComponentKey]
 
 
-def analyse(uow: UnitOfWork, index: Mapping[ComponentKey, str]) -> dict[ComponentKey, Analysis]:
-    """The analysis of each component (key -> content hash), from the cache or computed.
+def analyse(
+    uow: UnitOfWork, index: Mapping[ComponentKey, str], loaded: Iterable[Component] = ()
+) -> dict[ComponentKey, Analysis]:
+    """The analysis of each component (key -> content hash), from the cache or computed;
+    ``loaded``: components of ``index`` the caller already read (not read again).
 
     The cache is keyed by content and by the extractors' version, so a new version of the
     extractors never reads what an older one found.
@@ -78,7 +81,9 @@ def analyse(uow: UnitOfWork, index: Mapping[ComponentKey, str]) -> dict[Componen
     todo = {key: index[key] for key, cache in wanted.items() if (cache, key) not in cached}
     fresh: dict[tuple[str, ComponentKey], Any] = {}
     names: dict[tuple[str, ComponentKey], list[tuple[str, str, str]]] = {}
-    for component in load_components(uow, todo):
+    at_hand = {c.key: c for c in loaded if c.key in todo}
+    unread = {key: content for key, content in todo.items() if key not in at_hand}
+    for component in [*at_hand.values(), *load_components(uow, unread)]:
         analysis = Analysis(
             extractors.extract_references(component), extractors.provided_keys(component)
         )
@@ -142,18 +147,23 @@ def _cache_key(content: str) -> str:
     return hashlib.sha256(f"{extractors.VERSION}:{content}".encode()).hexdigest()
 
 
-def graph_of(uow: UnitOfWork, index: Mapping[ComponentKey, str]) -> DependencyGraph:
-    """The dependency graph of the components in ``index``."""
+def graph_of(
+    uow: UnitOfWork, index: Mapping[ComponentKey, str], loaded: Iterable[Component] = ()
+) -> DependencyGraph:
+    """The dependency graph of the components in ``index`` (``loaded``: as in ``analyse``)."""
     graph = DependencyGraph()
-    add_to_graph(uow, graph, index)
+    add_to_graph(uow, graph, index, loaded)
     return graph
 
 
 def add_to_graph(
-    uow: UnitOfWork, graph: DependencyGraph, index: Mapping[ComponentKey, str]
+    uow: UnitOfWork,
+    graph: DependencyGraph,
+    index: Mapping[ComponentKey, str],
+    loaded: Iterable[Component] = (),
 ) -> None:
     """Put the analyses of the components in ``index`` into ``graph``."""
-    for key, analysis in analyse(uow, index).items():
+    for key, analysis in analyse(uow, index, loaded).items():
         graph.replace(key, analysis.references, analysis.provides)
 
 
@@ -247,14 +257,16 @@ def missing_dependencies(
     before: OrgVersion,
     after_root: str,
     source_root: str | None,
+    loaded: Iterable[Component] = (),
 ) -> list[Reference]:
     """References that a deployment would leave unsatisfied in the target.
 
     Deployed components must find what they reference in the resulting org (or, for candidate
     names, anywhere in the source); deleted components must not be used by what remains.
     The cost follows the deployment and the references it touches, not the org's size.
+    ``loaded``: deployed components the caller already read.
     """
-    graph = graph_of(uow, deployed)
+    graph = graph_of(uow, deployed, loaded)
     named = graph.named_by(deployed)
     after = VersionKeys(uow, after_root)
     after.prefetch(named)

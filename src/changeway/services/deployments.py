@@ -23,7 +23,7 @@ from changeway.adapters import formats
 from changeway.domain import tree
 from changeway.domain.changesets import InboundChangeSet, InboundStatus, require_deployable
 from changeway.domain.clock import Clock
-from changeway.domain.components import ComponentKey
+from changeway.domain.components import Component, ComponentKey
 from changeway.domain.connections import Authorization
 from changeway.domain.deployments import (
     ComponentResult,
@@ -320,16 +320,17 @@ class RunDeployment:
         with ctx.uow_factory(read_only=True) as uow:
             target = _org(uow, d.target_org_id)
             head = head_version(uow, target)
-            plan = self._plan(uow, d, target, head, ctx.clock)
+            plan, source_root = self._plan(uow, d, target, head, ctx.clock)
         after = _store_result(ctx, head, plan)
         timings["plan_s"] = time.monotonic() - started
         if d.kind.runs_checks:
             ctx.progress(0.2, "checking components")
             with ctx.uow_factory(read_only=True) as uow:
-                plan = _check_components(uow, plan)
+                written = load_components(uow, _written(plan))
+                plan = _check_components(plan, written)
             ctx.progress(0.3, "checking dependencies")
             with ctx.uow_factory(read_only=True) as uow:
-                plan = _check_dependencies(uow, d, head, after, plan)
+                plan = _check_dependencies(uow, head, after, plan, source_root, written)
             timings["checks_s"] = time.monotonic() - started - timings["plan_s"]
         self._stop_if_canceled(ctx, deployment_id)
         tests = TestRun(RunStatus.NOT_RUN, "no tests run", TestLevel.NO_TEST_RUN.value)
@@ -377,20 +378,25 @@ class RunDeployment:
 
     def _plan(
         self, uow: UnitOfWork, d: Deployment, target: Org, head: OrgVersion, clock: Clock
-    ) -> Plan:
+    ) -> tuple[Plan, str | None]:
+        """The plan, and the source org's tree at upload (where candidate references may
+        resolve; none for rollbacks and direct deployments). The inbound change set's items
+        are read once, here."""
         require_live_target(target)
         if d.kind is DeploymentKind.ROLLBACK:
             original = get_deployment(uow, deployment_id=d.rollback_of_id or 0)
             current = _current(uow, head, [r.key for r in original.components])
-            return plan_rollback(original.components, current, allow_overwrite=d.allow_overwrite)
+            plan = plan_rollback(original.components, current, allow_overwrite=d.allow_overwrite)
+            return plan, None
         if d.kind is DeploymentKind.QUICK_DEPLOY:
             validation = get_deployment(uow, deployment_id=d.validation_id or 0)
             require_quick_deployable(validation, target, clock.now())
         if d.items is not None:
-            return plan_direct(d.items, _current(uow, head, [i.key for i in d.items]))
-        inbound = _upload_standing(uow, d, target)
+            return plan_direct(d.items, _current(uow, head, [i.key for i in d.items])), None
+        inbound = _upload_standing(uow, d, target, with_items=True)
         current = _current(uow, head, inbound.items)
-        return plan_change_set(inbound.items, current, allow_overwrite=d.allow_overwrite)
+        plan = plan_change_set(inbound.items, current, allow_overwrite=d.allow_overwrite)
+        return plan, _source_root(uow, inbound)
 
     def _run_tests(self, ctx: JobContext, d: Deployment, target: Org, after: str) -> TestRun:
         level = effective_test_level(d.test_level, d.tests, target)
@@ -453,7 +459,7 @@ class RunDeployment:
                     code="conflict",
                 ) from None
             if d.inbound_id and d.kind is not DeploymentKind.ROLLBACK:
-                inbound = uow.change_sets.inbound(d.inbound_id)
+                inbound = uow.change_sets.inbound(d.inbound_id, with_items=False)
                 if inbound:
                     inbound.status, inbound.deployed_at = InboundStatus.DEPLOYED, ctx.clock.now()
                     uow.change_sets.save_inbound(inbound)
@@ -532,15 +538,21 @@ class RunDeployment:
         raise JobCanceled()
 
 
-def _check_components(uow: UnitOfWork, plan: Plan) -> Plan:
-    """Files well-formed and matching their type, for every component that would change."""
-    written = {
+def _written(plan: Plan) -> dict[ComponentKey, str]:
+    """The components a deployment creates or changes: key -> content hash."""
+    return {
         r.key: r.after
         for r in plan.results
         if r.after and r.outcome in (Outcome.CREATED, Outcome.CHANGED)
     }
+
+
+def _check_components(plan: Plan, components: list[Component]) -> Plan:
+    """Files well-formed and matching their type, for every component that would change
+    (``components``: those the plan writes, loaded once for both checks)."""
+    written = _written(plan)
     problems: dict[ComponentKey, ComponentResult] = {}
-    for component in load_components(uow, written):
+    for component in components:
         found = formats.check_component(component)
         if found:
             first = found[0]
@@ -569,31 +581,31 @@ def _store_result(ctx: JobContext, head: OrgVersion, plan: Plan) -> str:
 
 
 def _check_dependencies(
-    uow: UnitOfWork, d: Deployment, head: OrgVersion, after: str, plan: Plan
+    uow: UnitOfWork,
+    head: OrgVersion,
+    after: str,
+    plan: Plan,
+    source_root: str | None,
+    components: list[Component],
 ) -> Plan:
     """Every component the deployment writes finds what it references in the resulting org,
     and nothing left in the org references a component it deletes."""
-    written = {
-        r.key: r.after
-        for r in plan.results
-        if r.after and r.outcome in (Outcome.CREATED, Outcome.CHANGED)
-    }
     deleted = [k for k, v in plan.changes.items() if v is None]
     broken = missing_dependencies(
         uow,
-        deployed=written,
+        deployed=_written(plan),
         deleted=deleted,
         before=head,
         after_root=after,
-        source_root=_source_root(uow, d),
+        source_root=source_root,
+        loaded=components,
     )
     return with_dependency_failures(plan, broken)
 
 
-def _source_root(uow: UnitOfWork, d: Deployment) -> str | None:
+def _source_root(uow: UnitOfWork, inbound: InboundChangeSet) -> str | None:
     """The source org's tree at upload: candidate references may resolve there."""
-    inbound = uow.change_sets.inbound(d.inbound_id or 0)
-    cs = uow.change_sets.get(inbound.change_set_id) if inbound else None
+    cs = uow.change_sets.get(inbound.change_set_id, with_items=False)
     version = (
         uow.metadata.get_version(cs.source_version_id) if cs and cs.source_version_id else None
     )
@@ -690,9 +702,11 @@ def _require_standing(uow: UnitOfWork, inbound: InboundChangeSet, target: Org) -
     )
 
 
-def _upload_standing(uow: UnitOfWork, d: Deployment, target: Org) -> InboundChangeSet:
+def _upload_standing(
+    uow: UnitOfWork, d: Deployment, target: Org, *, with_items: bool = False
+) -> InboundChangeSet:
     """The inbound change set a deployment brings, once its upload is checked to stand."""
-    inbound = uow.change_sets.inbound(d.inbound_id or 0)
+    inbound = uow.change_sets.inbound(d.inbound_id or 0, with_items=with_items)
     if inbound is None:
         raise NotFound(f"inbound change set {d.inbound_id} is gone")
     _require_standing(uow, inbound, target)
@@ -717,7 +731,7 @@ def _reason(uow: UnitOfWork, d: Deployment) -> str:
         return f"rollback of deployment {d.rollback_of_id}"
     if d.is_direct:
         return f"{d.kind.value} {d.id}: direct deployment by {d.created_by}"
-    inbound = uow.change_sets.inbound(d.inbound_id or 0)
+    inbound = uow.change_sets.inbound(d.inbound_id or 0, with_items=False)
     source = uow.orgs.get(inbound.source_org_id) if inbound else None
     name = inbound.name if inbound else "?"
     return f"{d.kind.value} {d.id}: change set {name!r} from {source.name if source else '?'}"

@@ -44,11 +44,11 @@ class ChangeSetRepository:
         )
         self._write_items(cs)
 
-    def get(self, change_set_id: int) -> ChangeSet | None:
+    def get(self, change_set_id: int, *, with_items: bool = True) -> ChangeSet | None:
         row = self._conn.execute(
             sa.select(t.change_sets).where(t.change_sets.c.id == change_set_id)
         ).first()
-        return self._with_items(row) if row else None
+        return self._with_items(row, with_items) if row else None
 
     def named(self, org_id: str, name: str) -> ChangeSet | None:
         row = self._conn.execute(
@@ -80,8 +80,8 @@ class ChangeSetRepository:
         i = t.inbound_change_sets
         self._conn.execute(i.update().where(i.c.id == inbound.id).values(**_inbound_row(inbound)))
 
-    def inbound(self, inbound_id: int) -> InboundChangeSet | None:
-        rows = self._inbound_query(t.inbound_change_sets.c.id == inbound_id)
+    def inbound(self, inbound_id: int, *, with_items: bool = True) -> InboundChangeSet | None:
+        rows = self._inbound_query(t.inbound_change_sets.c.id == inbound_id, with_items=with_items)
         return rows[0] if rows else None
 
     def inbound_of(
@@ -93,7 +93,7 @@ class ChangeSetRepository:
             conditions.append(i.c.status != InboundStatus.DELETED.value)
         return self._inbound_query(*conditions)
 
-    def _inbound_query(self, *conditions: Any) -> list[InboundChangeSet]:
+    def _inbound_query(self, *conditions: Any, with_items: bool = True) -> list[InboundChangeSet]:
         i, c = t.inbound_change_sets, t.change_sets
         query = (
             sa.select(i, c.c.name, c.c.description)
@@ -102,7 +102,7 @@ class ChangeSetRepository:
             .order_by(i.c.id)
         )
         rows = list(self._conn.execute(query))
-        items = self._items({r.change_set_id for r in rows})
+        items = self._items({r.change_set_id for r in rows}) if with_items else {}
         return [
             InboundChangeSet(
                 id=r.id,
@@ -120,7 +120,7 @@ class ChangeSetRepository:
             for r in rows
         ]
 
-    def _with_items(self, row: sa.Row[Any]) -> ChangeSet:
+    def _with_items(self, row: sa.Row[Any], with_items: bool = True) -> ChangeSet:
         return ChangeSet(
             id=row.id,
             org_id=row.org_id,
@@ -131,7 +131,7 @@ class ChangeSetRepository:
             created_at=row.created_at,
             closed_at=row.closed_at,
             source_version_id=row.source_version_id,
-            items=self._items({row.id}).get(row.id, {}),
+            items=self._items({row.id}).get(row.id, {}) if with_items else {},
         )
 
     def _items(self, ids: set[int]) -> dict[int, dict[ComponentKey, Item]]:
