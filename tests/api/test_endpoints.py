@@ -3,7 +3,9 @@ with the shapes the CLI's --json prints, problem details for refusals, 202 for j
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from changeway.adapters import formats
 from changeway.bootstrap import App
 from changeway.cli.remote import RemoteClient
 from changeway.domain.errors import NotFound, PermissionDenied, Refused
@@ -226,3 +229,18 @@ def test_hostile_uploads_are_refused_over_http(admin: RemoteClient, tmp_path: Pa
     with pytest.raises(Exception, match="escapes"):
         admin.call("org.create", name="Prod", archive=str(bomb))
     assert admin.call("org.list")["items"] == []
+
+
+def test_an_export_the_file_system_refuses_is_a_clear_refusal(
+    admin: RemoteClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin.call("org.create", name="Prod", archive=str(project(tmp_path / "p", A="class A {}")))
+
+    def too_long(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), "A.cls-meta.xml")
+
+    monkeypatch.setattr(formats, "write_source", too_long)
+    with pytest.raises(Refused, match=r"^cannot export A.cls-meta.xml: File name too long$"):
+        admin.call("metadata.export", org="Prod", format="source", members=None)
+    export = admin.call("metadata.export", org="Prod", format="mdapi", members=None)
+    assert isinstance(export, Download) and export.about["components"] == "1"

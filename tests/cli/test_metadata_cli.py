@@ -149,6 +149,25 @@ def test_compare_json_and_diff_output(dev: Invoke, tmp_path: Path) -> None:
     fails(dev("compare", "Dev@x", "Dev"), "bad version in 'Dev@x'")
 
 
+def test_export_too_deep_for_the_file_system_is_one_line_and_writes_nothing(
+    cw: Invoke, tmp_path: Path
+) -> None:
+    longest = "C" + "x" * 39  # an Apex class name at Salesforce's 40-character limit
+    ok(cw("org", "create", "Prod"))
+    ok(cw("sandbox", "create", "Dev", "--from", "Prod", "--type", "developer"))
+    ok(cw("metadata", "import", "Dev", str(project(tmp_path / "p", {longest: "class C { }\n"}))))
+    deep = tmp_path / "deep"
+    while len(str(deep)) < 4020:  # the folder fits the system's path limit; its files do not
+        deep /= "d" * min(200, 4020 - len(str(deep)))
+    deep.mkdir(parents=True)
+    for fmt in ("source", "mdapi"):
+        for out in (deep / "out", deep / "more" / "out"):
+            result = cw("metadata", "export", "Dev", str(out), "--format", fmt)
+            fails(result, "File name too long")
+            assert len(result.stderr.strip().splitlines()) == 1
+            assert list(deep.iterdir()) == []
+
+
 def test_export_reports_what_it_wrote_and_refuses_bad_options(dev: Invoke, tmp_path: Path) -> None:
     out = tmp_path / "out"
     said = " ".join(

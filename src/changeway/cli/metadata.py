@@ -6,6 +6,7 @@ import io
 import shutil
 import tempfile
 import zipfile
+from contextlib import suppress
 from pathlib import Path
 
 import typer
@@ -110,10 +111,14 @@ def _members(manifest: Path) -> list[str]:
 
 def _write(archive: bytes, out: Path, *, as_zip: bool) -> None:
     """Write an exported archive to ``out`` (the zip itself, or its files in a new folder),
-    all or nothing."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".changeway-export-", dir=out.parent))
+    all or nothing: a file the file system refuses (a name too long for it, a full disk)
+    is one clear line, and neither ``out`` nor folders made for it are left behind."""
+    made: list[Path] = []
+    scratch: Path | None = None
     try:
+        made = [p for p in (out.parent, *out.parent.parents) if not p.exists()]
+        out.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".changeway-export-", dir=out.parent))
         target = scratch / "out"
         with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
             if as_zip:
@@ -123,14 +128,29 @@ def _write(archive: bytes, out: Path, *, as_zip: bool) -> None:
                     dest = (target / name).resolve()
                     if not dest.is_relative_to(target.resolve()):
                         raise Refused(f"the archive names a path outside the folder: {name}")
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    dest.write_bytes(zipped.read(name))
+                    _write_file(dest, zipped.read(name), shown=name)
                 target.mkdir(exist_ok=True)
         if out.exists():
             out.rmdir()
         target.rename(out)
+    except OSError as error:
+        raise Refused(f"cannot write {out}: {error.strerror or error}") from None
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+        if not out.exists():  # a failed export: remove the folders made for it, deepest first
+            for folder in made:
+                with suppress(OSError):
+                    folder.rmdir()
+
+
+def _write_file(dest: Path, data: bytes, *, shown: str) -> None:
+    """Write one exported file, naming it (as the archive does) if the file system refuses."""
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(data)
+    except OSError as error:
+        raise Refused(f"cannot write {shown}: {error.strerror or error}") from None
 
 
 @app.command("list")

@@ -279,8 +279,18 @@ def check_format(fmt: str, *, zip_output: bool = False) -> None:
 
 
 def export_archive(export: Export, *, fmt: str) -> bytes:
-    """An export as one zip archive (for clients of a server)."""
+    """An export as one zip archive (for clients of a server); a file the file system
+    refuses is one clear line, not a server error."""
     check_format(fmt)
+    try:
+        return _archive(export, fmt=fmt)
+    except OSError as error:
+        name = Path(error.filename).name if error.filename else export.org.name
+        raise Refused(f"cannot export {name}: {error.strerror or error}") from None
+
+
+def _archive(export: Export, *, fmt: str) -> bytes:
+    """Write the export in a scratch folder and zip it."""
     with tempfile.TemporaryDirectory(prefix="changeway-export-") as scratch:
         target = Path(scratch) / "out"
         if fmt == "mdapi":
