@@ -47,9 +47,12 @@ SUFFIX_TYPES = {
     "customPermission": "CustomPermission",
     "globalValueSet": "GlobalValueSet",
     "email": "EmailTemplate",
+    "letter": "Letterhead",
+    "report": "Report",
+    "reportType": "ReportType",
 }
 # Types stored in folders: their full name is ``Folder/Name``.
-_FOLDERED = {"EmailTemplate"}
+_FOLDERED = {"EmailTemplate", "Report"}
 # Folders whose content belongs to one component per entry (bundles, expanded resources).
 _BUNDLES = {
     "lwc": "LightningComponentBundle",

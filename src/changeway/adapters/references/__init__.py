@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from changeway.adapters.references import _xml, apex, bundles, declarative, visualforce
+from changeway.adapters.references import (
+    _xml,
+    apex,
+    bundles,
+    declarative,
+    templates,
+    visualforce,
+)
 from changeway.adapters.references._collect import References
 from changeway.adapters.references.containers import CHILD_SECTIONS, children, provided_keys
 from changeway.domain.components import Component
@@ -18,7 +25,7 @@ __all__ = ["CHILD_SECTIONS", "VERSION", "build_graph", "extract_references", "pr
 
 #: Changes whenever the extractors find something else in the same files: analyses cached
 #: under another version are extracted again.
-VERSION = 3
+VERSION = 4
 
 _TRANSLATIONS = frozenset({"CustomObjectTranslation", "CustomFieldTranslation"})
 _AURA_MARKUP = (".cmp", ".app", ".evt", ".intf", ".design", ".tokens", ".auradoc")
@@ -29,7 +36,7 @@ def extract_references(component: Component) -> list[Reference]:
     refs = References(component)
     for path, data in sorted(component.files.items()):
         _extract_file(refs, component, path, data)
-    if component.type in OBJECT_CHILD_TYPES:
+    if component.type in OBJECT_CHILD_TYPES or component.type in declarative.NAMED_AFTER_OBJECT:
         first_path = min(component.files, default="")
         declarative.extract_object_parent(refs, component.key, first_path)
     if component.type in _TRANSLATIONS:
@@ -83,4 +90,5 @@ _SOURCE_EXTRACTORS: Mapping[str, tuple[tuple[tuple[str, ...], _SourceExtractor],
         ((".js",), bundles.extract_aura_script),
     ),
     "ExperienceBundle": (((".json",), bundles.extract_experience_view),),
+    "EmailTemplate": (((".email",), templates.extract_email),),
 }

@@ -7,7 +7,8 @@ explained by a reason. Types whose references need more than a table (flows) add
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from lxml import etree
@@ -22,6 +23,7 @@ from changeway.adapters.references._names import (
     object_key,
 )
 from changeway.adapters.references.formulas import formula_names
+from changeway.adapters.references.templates import merge_fields, url_targets
 from changeway.domain.components import ComponentKey
 from changeway.domain.dependencies import is_custom_object_name, parent_object
 
@@ -64,6 +66,63 @@ def _column(text: str, element: etree._Element, obj: str | None) -> list[Compone
 
 def _formula(text: str, element: etree._Element, obj: str | None) -> list[ComponentKey]:
     return [key for key, _ in formula_names(text, obj)]
+
+
+def _merge(text: str, element: etree._Element, obj: str | None) -> list[ComponentKey]:
+    """Text with ``{!Object.Field__c}`` merge fields (email subjects and bodies)."""
+    return [key for key, _ in merge_fields(text)]
+
+
+def _url(text: str, element: etree._Element, obj: str | None) -> list[ComponentKey]:
+    """A button's or link's URL: merge fields and the Visualforce page it opens."""
+    return [key for key, _ in url_targets(text)]
+
+
+# Kinds whose text spans lines: each name gets its own line.
+_MULTILINE: Mapping[Kind, Callable[[str, str | None], Iterable[tuple[ComponentKey, int]]]] = {
+    _formula: formula_names,
+    _merge: lambda text, obj: merge_fields(text),
+    _url: lambda text, obj: url_targets(text),
+}
+
+
+def _report_type(text: str, element: etree._Element, obj: str | None) -> list[ComponentKey]:
+    """A report's type: a custom report type (``Name__c``) or standard entities
+    (``ContactCustomEntity$Hours__c@Hours__c.Job__c``: objects, then lookups joined)."""
+    prefix, dollar, entities = text.partition("$")
+    if not dollar:
+        custom = prefix.lower().endswith("__c")
+        return [ComponentKey("ReportType", prefix[:-3])] if custom else []
+    keys = []
+    for entity in entities.split("$"):
+        name, *lookups = entity.split("@")
+        keys.append(object_key(name))
+        keys += [field_key(*lookup.split(".")) for lookup in lookups if lookup.count(".") == 1]
+    return keys
+
+
+def _report_column(text: str, element: etree._Element, obj: str | None) -> list[ComponentKey]:
+    """A report column: ``Object.Field__c``, or ``Table$Field__c`` on a custom report type
+    (a table with a relationship path, ``Obj__c.Children__r$F__c``, names an unknown object);
+    ``Lookup__c.Name`` after the table counts its lookup field. Summary formulas add ``:SUM``."""
+    keys = []
+    for column in re.findall(r"[\w.$]+", text):
+        table, dollar, field = column.rpartition("$")
+        if dollar and table and "." not in table:
+            keys.append(field_key(table, field.split(".", 1)[0]))
+        elif not dollar and column.count(".") == 1:
+            keys.append(field_key(*column.split(".")))
+    return keys
+
+
+def _report_type_column(text: str, element: etree._Element, obj: str | None) -> list[ComponentKey]:
+    """A report type's column: a field of its ``<table>`` when that is an object (not a
+    relationship path), or the lookup field it starts with (``Lookup__c.Name``)."""
+    parent = element.getparent()
+    table = (_xml.child_text(parent, "table") or "") if parent is not None else ""
+    if not table or "." in table:
+        return []
+    return [field_key(table, text.split(".", 1)[0])]
 
 
 def _component(text: str, element: etree._Element, obj: str | None) -> list[ComponentKey]:
@@ -281,6 +340,17 @@ _PATH_RULES: Mapping[tuple[str, str], Rule] = {
     ("pathAssistantSteps", "fieldNames"): Rule(_own_field, "path step shows field"),
 }
 
+_REPORT_RULES: Mapping[tuple[str, str], Rule] = {
+    ("Report", "reportType"): Rule(_report_type, "report is of type"),
+    ("columns", "field"): Rule(_report_column, "report shows column"),
+    ("groupingsDown", "field"): Rule(_report_column, "report groups by"),
+    ("groupingsAcross", "field"): Rule(_report_column, "report groups by"),
+    ("criteriaItems", "column"): Rule(_report_column, "report filters on"),
+    ("timeFrameFilter", "dateColumn"): Rule(_report_column, "report time frame uses"),
+    ("Report", "sortColumn"): Rule(_report_column, "report sorts by"),
+    ("aggregates", "calculatedFormula"): Rule(_report_column, "report summary formula uses"),
+}
+
 # The table: metadata type -> (parent element, element) -> rule.
 RULES: Mapping[str, Mapping[tuple[str, str], Rule]] = {
     "PermissionSet": _ACCESS_RULES,
@@ -317,7 +387,23 @@ RULES: Mapping[str, Mapping[tuple[str, str], Rule]] = {
         ("displayedFields", "field"): Rule(_own_field, "field set includes"),
         ("availableFields", "field"): Rule(_own_field, "field set offers"),
     },
-    "WebLink": {("WebLink", "page"): Rule(_named("ApexPage"), "link opens Visualforce page")},
+    "WebLink": {
+        ("WebLink", "page"): Rule(_named("ApexPage"), "link opens Visualforce page"),
+        ("WebLink", "url"): Rule(_url, "link URL uses"),
+    },
+    "EmailTemplate": {
+        ("EmailTemplate", "letterhead"): Rule(
+            _named("Letterhead"), "email template uses letterhead"
+        ),
+        ("EmailTemplate", "relatedEntityType"): Rule(_object, "email template is for object"),
+        ("EmailTemplate", "subject"): Rule(_merge, "email subject uses"),
+        ("EmailTemplate", "textOnly"): Rule(_merge, "email text uses"),
+    },
+    "Report": _REPORT_RULES,
+    "ReportType": {
+        ("ReportType", "baseObject"): Rule(_object, "report type is based on object"),
+        ("columns", "field"): Rule(_report_type_column, "report type offers field"),
+    },
     "Layout": _LAYOUT_RULES,
     "FlexiPage": _FLEXIPAGE_RULES,
     "QuickAction": _QUICK_ACTION_RULES,
@@ -374,9 +460,9 @@ def extract_table(
             continue
         text = (element.text or "").strip()
         line = _xml.line_of(element) or 1
-        if rule.kind is _formula:
-            # Formulas span lines: each name gets its own line.
-            for target, offset in formula_names(element.text or "", obj):
+        multiline = _MULTILINE.get(rule.kind)
+        if multiline is not None:
+            for target, offset in multiline(element.text or "", obj):
                 refs.add(target, path, line + offset, f"{rule.reason} {target.name}")
             continue
         targets = rule.kind(text, element, obj)
@@ -387,9 +473,14 @@ def extract_table(
         refs.add_all(targets, path, line, f"{rule.reason} {detail}", candidate=rule.candidate)
 
 
+# Types whose component is named after the object it belongs to (``Workflow:Job__c``).
+NAMED_AFTER_OBJECT = frozenset({"Workflow", "SharingRules"})
+
+
 def extract_object_parent(refs: References, key: ComponentKey, path: str) -> None:
-    """An object child needs its custom object; a child of a standard object needs nothing."""
-    parent = parent_object(key)
+    """An object child (or an object's workflow or sharing rules) needs its custom object;
+    one of a standard object needs nothing."""
+    parent = object_key(key.name) if key.type in NAMED_AFTER_OBJECT else parent_object(key)
     if parent is not None and is_custom_object_name(parent.name):
         refs.add(object_key(parent.name), path, None, f"{key.type} belongs to object")
 
