@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import Page, sync_playwright
 
-EXE = Path(sys.executable).with_name("changeway")
+from changeway.api.local import EXE, local_server
+
 PASSWORD = "screenshot-password"
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -23,12 +21,6 @@ def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
     subprocess.run(
         [str(EXE), *args], env=env, input=stdin, text=True, check=True, stdout=subprocess.DEVNULL
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def shoot(page: Page, url: str, out: Path, name: str) -> None:
@@ -47,56 +39,39 @@ def main(out: Path) -> None:
         cli(env, "db", "upgrade")
         cli(env, "demo")
         cli(env, "user", "set-password", "admin", "--password-stdin", stdin=PASSWORD)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [str(EXE), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL
-        )
-        try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium")
-                page = browser.new_page(viewport=LAPTOP)
-                shoot(page, f"{base}/login", out, "login")
-                page.fill("#username", "admin")
-                page.fill("#password", PASSWORD)
-                page.click("button[type=submit]")
-                page.wait_for_url(f"{base}/")
-                deployment = page.request.get(f"{base}/orgs/Prod/deployment-status").text()
-                first = deployment.split('href="/setup/deployments/')[1].split('"')[0]
-                for name, path in (
-                    ("orgs", "/"),
-                    ("deployment-settings", "/orgs/Prod/deployment-settings"),
-                    ("outbound-change-set", "/orgs/Dev/outbound-change-sets/Shortcut"),
-                    (
-                        "component-picker",
-                        "/orgs/Dev/outbound-change-sets/Shortcut/add?type=ApexClass",
-                    ),
-                    (
-                        "dependencies",
-                        "/orgs/Dev/outbound-change-sets/Shortcut/dependencies?target=Test",
-                    ),
-                    ("deployment-status", "/orgs/Prod/deployment-status"),
-                    ("deployment", f"/setup/deployments/{first}"),
-                    ("component", "/orgs/Dev/metadata-browser/ApexClass/ProjectService"),
-                    ("compare", "/setup/compare?a=Prod%401&b=Prod"),
-                    ("audit", "/setup/audit?org=Prod"),
-                ):
-                    shoot(page, base + path, out, name)
-                page.set_viewport_size(PHONE)
-                shoot(page, f"{base}/", out, "phone-orgs")
-                shoot(
-                    page, f"{base}/orgs/Prod/deployment-settings", out, "phone-deployment-settings"
-                )
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        with local_server(env) as base, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium")
+            page = browser.new_page(viewport=LAPTOP)
+            shoot(page, f"{base}/login", out, "login")
+            page.fill("#username", "admin")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/")
+            deployment = page.request.get(f"{base}/orgs/Prod/deployment-status").text()
+            first = deployment.split('href="/setup/deployments/')[1].split('"')[0]
+            for name, path in (
+                ("orgs", "/"),
+                ("deployment-settings", "/orgs/Prod/deployment-settings"),
+                ("outbound-change-set", "/orgs/Dev/outbound-change-sets/Shortcut"),
+                (
+                    "component-picker",
+                    "/orgs/Dev/outbound-change-sets/Shortcut/add?type=ApexClass",
+                ),
+                (
+                    "dependencies",
+                    "/orgs/Dev/outbound-change-sets/Shortcut/dependencies?target=Test",
+                ),
+                ("deployment-status", "/orgs/Prod/deployment-status"),
+                ("deployment", f"/setup/deployments/{first}"),
+                ("component", "/orgs/Dev/metadata-browser/ApexClass/ProjectService"),
+                ("compare", "/setup/compare?a=Prod%401&b=Prod"),
+                ("audit", "/setup/audit?org=Prod"),
+            ):
+                shoot(page, base + path, out, name)
+            page.set_viewport_size(PHONE)
+            shoot(page, f"{base}/", out, "phone-orgs")
+            shoot(page, f"{base}/orgs/Prod/deployment-settings", out, "phone-deployment-settings")
+            browser.close()
 
 
 if __name__ == "__main__":

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
-EXE = Path(sys.executable).with_name("changeway")
+from changeway.api.local import EXE, local_server
+
+__all__ = ["EXE", "base_env", "serving"]
 
 
 def base_env(store: Path, user: str = "ops") -> dict[str, str]:
@@ -26,34 +23,12 @@ def base_env(store: Path, user: str = "ops") -> dict[str, str]:
     return env
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serving(store: Path, env: dict[str, str], *options: str) -> Iterator[str]:
     """Serve ``store`` (its schema current) until the block ends; yields the base URL."""
-    port = free_port()
     with (store / "serve.log").open("w") as log:
-        process = subprocess.Popen(
-            [str(EXE), "serve", "--host", "127.0.0.1", "--port", str(port), *options],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(600):
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            else:
-                pytest.fail("changeway serve never became healthy: " + log.name)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+            with local_server(env, *options, log=log) as url:
+                yield url
+        except RuntimeError as error:
+            pytest.fail(f"{error}: {log.name}")

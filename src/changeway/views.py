@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # views only read these; importing them here would slow every command
     from changeway.domain.audit import AuditEvent
-    from changeway.domain.changesets import ChangeSet, Item
+    from changeway.domain.changesets import ChangeSet
     from changeway.domain.components import Component, ComponentKey
     from changeway.domain.connections import Connection, PromotionPaths
     from changeway.domain.dependencies import Reference
@@ -125,16 +125,6 @@ def version_view(version: OrgVersion) -> dict[str, Any]:
     }
 
 
-def item_view(item: Item) -> dict[str, Any]:
-    return {
-        "type": item.key.type,
-        "name": item.key.name,
-        "action": item.action.value,
-        "phase": item.phase.value if item.phase else None,
-        "content": item.content,
-    }
-
-
 def change_set_view(cs: ChangeSet) -> dict[str, Any]:
     return {
         "id": cs.id,
@@ -144,7 +134,7 @@ def change_set_view(cs: ChangeSet) -> dict[str, Any]:
         "created_by": cs.created_by,
         "created_at": cs.created_at.isoformat(),
         "closed_at": cs.closed_at.isoformat() if cs.closed_at else None,
-        "components": [item_view(i) for _k, i in sorted(cs.items.items())],
+        "components": [i.to_json() for _k, i in sorted(cs.items.items())],
     }
 
 
@@ -161,7 +151,7 @@ def inbound_view(entry: Inbound) -> dict[str, Any]:
         "uploaded_at": inbound.uploaded_at.isoformat(),
         "status": inbound.status.value,
         "deployed_at": inbound.deployed_at.isoformat() if inbound.deployed_at else None,
-        "components": [item_view(i) for _k, i in sorted(inbound.items.items())],
+        "components": [i.to_json() for _k, i in sorted(inbound.items.items())],
     }
 
 

@@ -109,26 +109,42 @@ def test_the_seed_scenario_through_the_ui(page: Page, server: str) -> None:
     expect(page.get_by_role("cell", name="rollback", exact=True)).to_be_visible()
 
 
+PAGES = (
+    "/",
+    "/orgs/Prod/deployment-settings",
+    "/orgs/Dev/metadata-browser?type=ApexClass",
+    "/orgs/Dev/metadata-browser/ApexClass/ProjectService",
+    "/orgs/Dev/history",
+    "/orgs/Dev/outbound-change-sets",
+    "/orgs/Test/inbound-change-sets",
+    "/orgs/Test/deployment-status",
+    "/setup/compare?a=Prod&b=Dev",
+    "/setup/users",
+    "/setup/tokens",
+    "/setup/audit",
+)
+TABLES_OUTSIDE_SCROLL_REGIONS = """
+[...document.querySelectorAll('table')].filter(t => {
+  const region = t.closest('.scroll');
+  return t.scrollWidth > window.innerWidth && !(region && region.tabIndex === 0);
+}).length
+"""
+
+
 def test_the_main_pages_have_no_serious_accessibility_violation(page: Page, server: str) -> None:
     log_in(page, server)
-    for path in (
-        "/",
-        "/orgs/Prod/deployment-settings",
-        "/orgs/Dev/metadata-browser?type=ApexClass",
-        "/orgs/Dev/metadata-browser/ApexClass/ProjectService",
-        "/orgs/Dev/history",
-        "/setup/compare?a=Prod&b=Dev",
-        "/setup/users",
-        "/setup/tokens",
-        "/setup/audit",
-    ):
+    for path in PAGES:
         page.goto(server + path)
         accessible(page)
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{server}/orgs/Prod/deployment-settings")
-    accessible(page)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, "the page fits a phone's width"
+    for path in PAGES:
+        page.goto(server + path)
+        accessible(page)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} fits a phone's width"
+        assert page.evaluate(TABLES_OUTSIDE_SCROLL_REGIONS) == 0, (
+            f"{path}: every table wider than the screen scrolls inside its own focusable region"
+        )
 
 
 def test_who_may_not_deploy_sees_no_deploy_button_and_a_post_is_refused(

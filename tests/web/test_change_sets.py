@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from lxml import html as lxml_html
 
 from changeway.bootstrap import App
+from changeway.domain.clock import FixedClock
 from changeway.domain.permissions import Permission
 from changeway.services.users import set_password
 from tests.helpers import run_jobs, snapshot, user
@@ -43,6 +44,25 @@ def build_release(client: TestClient, csrf: str) -> None:
         f"{DEV}/Release1/add", data={"csrf_token": csrf, "component": "ApexClass:Service"}
     )
     assert added.status_code == 303
+
+
+def test_the_picker_shows_when_and_by_whom_each_component_last_changed(
+    changed: App, client: TestClient, clock: FixedClock
+) -> None:
+    """Each row gives the time of the version that last changed the component, not the
+    time the org was created or the change set was opened."""
+    clock.advance(days=2)
+    put(changed, "Dev", [apex("Helper", "public class Helper { Integer n; }")], reason="edit")
+    clock.advance(days=1)
+    csrf = log_in(client)
+    client.post(DEV, data={"csrf_token": csrf, "name": "Release1"})
+    picker = client.get(f"{DEV}/Release1/add?type=ApexClass")
+    names = texts_of(picker.text, "//tbody/tr/td[3]")
+    rows = dict(zip(names, texts_of(picker.text, "//tbody/tr/td[5]"), strict=True))
+    assert rows == {
+        "Helper": "2026-01-07 09:00 UTC by alice",
+        "Service": "2026-01-05 09:00 UTC by alice",
+    }
 
 
 def test_build_a_change_set_add_its_dependency_and_upload_only_where_allowed(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from changeway.domain.components import ComponentKey
 from changeway.domain.errors import LimitExceeded, NotAuthorized, Refused
@@ -53,6 +53,27 @@ class Item:
     phase: Phase | None = None
     content: str | None = None
     known: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The item as shown and as a deployment records it (without ``known``)."""
+        return {
+            "type": self.key.type,
+            "name": self.key.name,
+            "action": self.action.value,
+            "phase": self.phase.value if self.phase else None,
+            "content": self.content,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Item:
+        """An item as :meth:`to_json` wrote it."""
+        phase = data["phase"]
+        return cls(
+            ComponentKey(data["type"], data["name"]),
+            Action(data["action"]),
+            Phase(phase) if phase else None,
+            content=data["content"],
+        )
 
 
 @dataclass

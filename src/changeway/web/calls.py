@@ -10,9 +10,10 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
 from changeway.bootstrap import App
+from changeway.domain.components import ComponentKey
 from changeway.domain.errors import ChangewayError
 from changeway.operations import OPERATIONS
-from changeway.services import metadata
+from changeway.services import component_dates, metadata
 from changeway.services.sessions import LoggedIn
 
 
@@ -54,8 +55,9 @@ async def every(request: Request, session: LoggedIn, operation: str, **params: A
 async def component_search(
     request: Request, session: LoggedIn, *, org: str, type: str, q: str, cursor: str, limit: int
 ) -> dict[str, Any]:
-    """A page of an org's components of ``type`` with ``q`` in their names, the count of each
-    type the org holds, and the query string of the next page (empty on the last)."""
+    """A page of an org's components of ``type`` with ``q`` in their names, when and by whom
+    each last changed, the count of each type the org holds, and the query string of the next
+    page (empty on the last)."""
     types = await run_in_threadpool(
         metadata.component_types, wired(request), actor=session.actor, org=org
     )
@@ -70,8 +72,15 @@ async def component_search(
         limit=limit,
     )
     more = found["next_cursor"]
+    keys = [ComponentKey(c["type"], c["name"]) for c in found["items"]]
+    dated = await run_in_threadpool(
+        component_dates.dates_of, wired(request), actor=session.actor, org=org, keys=keys
+    )
     return {
         "types": types,
         "components": found["items"],
+        "modified": {
+            str(k): {"at": d.modified_at.isoformat(), "by": d.modified_by} for k, d in dated.items()
+        },
         "next_url": f"?{urlencode({'type': type, 'q': q, 'cursor': more})}" if more else "",
     }

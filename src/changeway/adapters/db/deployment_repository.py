@@ -8,8 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from changeway.adapters.db import schema as t
-from changeway.domain.changesets import Action, Item, Phase
-from changeway.domain.components import ComponentKey
+from changeway.domain.changesets import Item
 from changeway.domain.deployments import (
     ComponentResult,
     Deployment,
@@ -87,27 +86,8 @@ def _row(d: Deployment) -> dict[str, Any]:
         "tests_result": d.tests_result,
         "error": d.error,
         "timings": d.timings,
-        "items": None if d.items is None else [_item_json(i) for i in d.items],
+        "items": None if d.items is None else [i.to_json() for i in d.items],
     }
-
-
-def _item_json(item: Item) -> dict[str, Any]:
-    return {
-        "type": item.key.type,
-        "name": item.key.name,
-        "action": item.action.value,
-        "phase": item.phase.value if item.phase else None,
-        "content": item.content,
-    }
-
-
-def _item(data: dict[str, Any]) -> Item:
-    return Item(
-        ComponentKey(data["type"], data["name"]),
-        Action(data["action"]),
-        Phase(data["phase"]) if data["phase"] else None,
-        content=data["content"],
-    )
 
 
 def _deployment(row: sa.Row[Any]) -> Deployment:
@@ -134,7 +114,7 @@ def _deployment(row: sa.Row[Any]) -> Deployment:
         tests_result=dict(row.tests_result),
         error=row.error,
         timings=dict(row.timings),
-        items=None if row.items is None else [_item(i) for i in row.items],
+        items=None if row.items is None else [Item.from_json(i) for i in row.items],
     )
 
 
