@@ -134,17 +134,43 @@ def test_lwc_configuration_names_the_apex_class_that_fills_a_property() -> None:
                 datasource="apex://PositionPicklist"/>
             <property name="size" type="String" datasource="Small,Large"/>
         </targetConfig>
+        <targetConfig targets="lightning__RecordPage">
+            <objects>
+                <object>Bike__c</object>
+                <object>Account</object>
+            </objects>
+        </targetConfig>
     </targetConfigs>
 </LightningComponentBundle>
 """
     bundle = inline("LightningComponentBundle", "hero", {"lwc/hero/hero.js-meta.xml": meta})
-    assert targets(bundle) == {key("ApexClass:PositionPicklist"): (9, False)}
+    assert targets(bundle) == {
+        key("ApexClass:PositionPicklist"): (9, False),
+        key("CustomObject:Bike__c"): (14, False),
+    }
 
 
 def test_aura_design_datasource_names_its_apex_class() -> None:
     design = '<design:component>\n<design:attribute name="kind" datasource="apex://KindList"/>\n'
     bundle = inline("AuraDefinitionBundle", "tile", {"aura/tile/tile.design": design})
     assert targets(bundle) == {key("ApexClass:KindList"): (2, False)}
+
+
+def test_experience_routes_name_the_object_whose_pages_they_show() -> None:
+    route = """{
+  "activeViewId" : "2b3",
+  "objectApiName" : "Bike__c",
+  "pageAttributes" : { },
+  "routeType" : "detail-a01"
+}
+"""
+    standard = route.replace("Bike__c", "Account")
+    site = inline(
+        "ExperienceBundle",
+        "Shop1",
+        {"experiences/Shop1/routes/bikeDetail.json": route, "routes/a.json": standard},
+    )
+    assert targets(site) == {key("CustomObject:Bike__c"): (3, False)}
 
 
 def test_experience_views_name_the_custom_components_they_place() -> None:

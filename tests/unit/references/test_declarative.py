@@ -109,6 +109,7 @@ def test_layout_flexipage_tab_and_app_references() -> None:
         "<relatedLists><relatedList>Visit__c.Deal__c</relatedList></relatedLists>",
     )
     assert set(layout) == {
+        key("CustomObject:Deal__c"),  # a layout belongs to its object
         key("CustomField:Deal__c.Amount__c"),
         key("ApexPage:DealMap"),
         key("CustomField:Visit__c.Deal__c"),
@@ -264,6 +265,7 @@ def test_related_list_columns_are_fields_of_the_child_object() -> None:
         "</fields><relatedList>RelatedContactList</relatedList></relatedLists>",
     )
     assert set(layout) == {
+        key("CustomObject:Broker__c"),  # the layout's own object
         key("CustomField:Property__c.Broker__c"),
         key("CustomField:Property__c.Beds__c"),
         key("CustomField:Property__c.Owner__c"),

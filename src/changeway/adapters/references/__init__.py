@@ -61,7 +61,9 @@ def _extract_file(refs: References, component: Component, path: str, data: bytes
         for suffixes, extract in source:
             if path.endswith(suffixes):
                 extract(refs, path, data.decode("utf-8", errors="replace"))
-                return
+                if not path.endswith("-meta.xml"):
+                    return
+                break  # a metadata file read as source is read by the table as well
     if kind in declarative.RULES or kind == "Flow":
         root = _xml.parse(data)
         if root is None:

@@ -39,6 +39,7 @@ _GLOBAL_RESOURCE = re.compile(r"\$Resource\.(?P<name>[A-Za-z_][\w]*)")
 _APEX_DATASOURCE = re.compile(r"""\bdatasource\s*=\s*["']apex://(?P<name>[A-Za-z_][\w.]*)["']""")
 # A component placed on an Experience Builder page (its views and routes are JSON).
 _EXPERIENCE_COMPONENT = re.compile(r'"componentName"\s*:\s*"(?P<name>c:[A-Za-z_]\w*)"')
+_EXPERIENCE_OBJECT = re.compile(r'"objectApiName"\s*:\s*"(?P<name>[A-Za-z]\w*)"')
 
 
 def blank_comments(source: str, markup: bool = False) -> str:
@@ -129,7 +130,11 @@ def extract_lwc_config(refs: References, path: str, source: str) -> None:
 
 
 def extract_experience_view(refs: References, path: str, source: str) -> None:
-    """A view or route of an Experience Builder site: the custom components it places."""
+    """A view or route of an Experience Builder site: the custom components it places and
+    the objects whose record or list pages it routes to."""
+    for match in _EXPERIENCE_OBJECT.finditer(source):
+        line = _line(source, match.start())
+        refs.add(object_key(match["name"]), path, line, f"Experience page shows {match['name']}")
     for match in _EXPERIENCE_COMPONENT.finditer(source):
         refs.add_all(
             component_refs(match["name"]),

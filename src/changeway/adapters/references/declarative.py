@@ -473,14 +473,16 @@ def extract_table(
         refs.add_all(targets, path, line, f"{rule.reason} {detail}", candidate=rule.candidate)
 
 
-# Types whose component is named after the object it belongs to (``Workflow:Job__c``).
-NAMED_AFTER_OBJECT = frozenset({"Workflow", "SharingRules"})
+# Types whose component is named after the object it belongs to (``Workflow:Job__c``,
+# ``Layout:Job__c-Job Layout``).
+NAMED_AFTER_OBJECT = frozenset({"Workflow", "SharingRules", "Layout"})
 
 
 def extract_object_parent(refs: References, key: ComponentKey, path: str) -> None:
     """An object child (or an object's workflow or sharing rules) needs its custom object;
     one of a standard object needs nothing."""
-    parent = object_key(key.name) if key.type in NAMED_AFTER_OBJECT else parent_object(key)
+    owner = key.name.split("-", 1)[0] if key.type == "Layout" else key.name
+    parent = object_key(owner) if key.type in NAMED_AFTER_OBJECT else parent_object(key)
     if parent is not None and is_custom_object_name(parent.name):
         refs.add(object_key(parent.name), path, None, f"{key.type} belongs to object")
 
