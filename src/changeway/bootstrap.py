@@ -21,6 +21,7 @@ from changeway.adapters.db.unit_of_work import SqlUnitOfWork
 from changeway.config import Settings
 from changeway.domain.changesets import Limits
 from changeway.domain.clock import Clock, OverriddenClock, SystemClock
+from changeway.domain.errors import SchemaOutdated
 
 if TYPE_CHECKING:  # loaded by the commands that use them, not by every start
     from changeway.services.jobs import JobHandler
@@ -44,6 +45,17 @@ class App:
         """A new unit of work (one transaction); ``read_only`` never waits for writers."""
         overridden = isinstance(self.clock, OverriddenClock)
         return SqlUnitOfWork(self.engine, read_only=read_only, clock_overridden=overridden)
+
+    def unready(self) -> str | None:
+        """Why this server should not take requests (an unreachable store, a schema not this
+        changeway's), or None when it is ready."""
+        try:
+            require_current(self.engine)
+        except SchemaOutdated as outdated:
+            return str(outdated)
+        except sa.exc.DBAPIError as error:
+            return f"the store is unreachable ({error.orig.__class__.__name__})"
+        return None
 
     @property
     def change_set_limits(self) -> Limits:

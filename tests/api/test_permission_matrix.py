@@ -201,7 +201,7 @@ def seed(app: App) -> dict[str, Any]:
 def test_exactly_the_allowed_calls_succeed(app: App, level: str, tmp_path: Path) -> None:
     seeded = seed(app)
     # Jobs run here, between calls (no worker thread), so that each call sees the last done.
-    http = TestClient(create_api(app, max_upload=MAX_UPLOAD, worker=False))
+    http = TestClient(create_api(app, max_upload=MAX_UPLOAD, workers=0))
     user(app, "root")
     if level == "admin":
         held: Held = frozenset(Permission)

@@ -240,7 +240,7 @@ def _serve(backend: str, factory: pytest.TempPathFactory, *, worker: bool) -> It
     cw = Tool([str(Path(sys.executable).with_name("changeway"))], env)
     try:
         _family(Settings.load(data_dir=store, database_url=PG_URL if schema else None), schema)
-        with serving(store, env, *([] if worker else ["--no-worker"])) as url:
+        with serving(store, env, *([] if worker else ["--workers", "0"])) as url:
             (store / "home").mkdir()
             yield Served(url, cw, Tool(["sf"], sf_env(store / "home", bin_dir)), store)
     finally:

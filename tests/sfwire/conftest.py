@@ -26,7 +26,7 @@ def wire(app: App) -> Iterator[TestClient]:
     view, modify = Permission.VIEW_SETUP, Permission.MODIFY_METADATA
     helpers.user(app, "alice", admin=False, grants={"Dev": [view, modify]})
     helpers.user(app, "bob", admin=False, grants={"Dev": [view]})
-    api = create_api(app, max_upload=MAX_UPLOAD, worker=False)
+    api = create_api(app, max_upload=MAX_UPLOAD, workers=0)
     mount(api, app, max_upload=MAX_UPLOAD)
     with TestClient(api, raise_server_exceptions=False) as client:
         yield client

@@ -22,7 +22,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def client(app: App) -> Iterator[TestClient]:
     """A client with a cookie jar, not logged in; jobs are run by the tests, not a worker."""
-    api = create_api(app, max_upload=1 << 20, worker=False, pages=install)
+    api = create_api(app, max_upload=1 << 20, workers=0, pages=install)
     with TestClient(api, raise_server_exceptions=False, follow_redirects=False) as client:
         yield client
 

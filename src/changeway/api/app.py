@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import inspect
+import logging
 import re
 import shutil
 import tempfile
@@ -23,6 +24,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from changeway.adapters import formats
 from changeway.api import problems
+from changeway.api.metrics import CONTENT_TYPE, Metrics, Observe
 from changeway.bootstrap import App
 from changeway.domain.errors import LimitExceeded, NotAuthenticated
 from changeway.domain.permissions import Actor, Entrypoint
@@ -43,14 +45,15 @@ def create_api(
     app: App,
     *,
     max_upload: int,
-    worker: bool = True,
+    workers: int = 1,
     pages: Callable[[FastAPI, App], None] | None = None,
 ) -> FastAPI:
     """The API over ``app``'s store; uploads up to ``max_upload`` bytes, streamed to disk.
-    With ``worker``, queued jobs run in a thread of this process while it serves; ``pages``
-    adds routes that come before the API's (the web UI)."""
+    ``workers`` queued jobs at a time run on threads of this process while it serves (0: the
+    API only, jobs left to `changeway worker`); ``pages`` adds routes that come before the
+    API's (the web UI)."""
     api = FastAPI(
-        lifespan=_lifespan(app, worker),
+        lifespan=_lifespan(app, workers),
         title="changeway",
         version="0.1.0",
         summary="Sandboxes, deployment connections and change sets for Salesforce metadata.",
@@ -60,6 +63,8 @@ def create_api(
     )
     problems.install(api)
     api.add_middleware(_RequestLimit, limit=max(MAX_REQUEST, max_upload))
+    metrics = Metrics(app)
+    api.add_middleware(Observe, metrics=metrics, log=logging.getLogger("changeway.api.access"))
 
     def actor(
         credentials: HTTPAuthorizationCredentials | None = Depends(_BEARER),
@@ -78,6 +83,20 @@ def create_api(
             uow.users.count()
         return {"status": "ok"}
 
+    @api.get("/readyz", tags=["server"], responses={503: _problem("not ready to serve")})
+    def readyz() -> Any:
+        """200 when the store answers and its schema is this changeway's (a load balancer
+        sends requests only to a ready server)."""
+        why = app.unready()
+        if why is not None:
+            return problems.problem(503, "not_ready", why)
+        return {"status": "ready"}
+
+    @api.get("/metrics", tags=["server"], response_class=Response)
+    def metrics_() -> Response:
+        """Prometheus metrics: requests, the job queue, job run times, deployments."""
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE)
+
     if pages is not None:
         pages(api, app)
     for op in sorted(OPERATIONS.values(), key=_specific_first):
@@ -85,20 +104,32 @@ def create_api(
     return api
 
 
-def _lifespan(app: App, with_worker: bool) -> Callable[[FastAPI], Any]:
+def _lifespan(app: App, workers: int) -> Callable[[FastAPI], Any]:
     @asynccontextmanager
     async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
-        runner = Worker(
-            uow_factory=app.uow, clock=app.clock, handlers=app.handlers, name=worker_name()
-        )
-        thread = threading.Thread(target=runner.run, name="changeway-worker", daemon=True)
-        if with_worker:
+        stop = threading.Event()
+        name = worker_name()
+        threads = [
+            threading.Thread(
+                target=Worker(
+                    uow_factory=app.uow,
+                    clock=app.clock,
+                    handlers=app.handlers,
+                    name=name if workers == 1 else f"{name}/{i}",
+                    stop=stop,
+                ).run,
+                name=f"changeway-worker-{i}",
+                daemon=True,
+            )
+            for i in range(1, workers + 1)
+        ]
+        for thread in threads:
             thread.start()
         try:
             yield
         finally:
-            runner.stop.set()
-            if with_worker:
+            stop.set()
+            for thread in threads:
                 thread.join(timeout=60)
 
     return lifespan

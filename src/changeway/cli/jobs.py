@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import typer
 from rich.table import Table
 
@@ -76,33 +78,52 @@ def worker(
     ctx: typer.Context,
     once: bool = typer.Option(False, "--once", help="run what is queued, then stop"),
     idle: float = typer.Option(1.0, "--idle", help="seconds between polls when idle"),
+    concurrency: int = typer.Option(1, "--concurrency", help="jobs run at once, on threads"),
+    log_format: str = typer.Option("text", "--log-format", help="text or json (one per line)"),
 ) -> None:
     """Run jobs as they are queued (administrators; several workers may run side by side).
 
-    SIGTERM or Ctrl-C stops after the current job; a second one hands the job back.
+    SIGTERM or Ctrl-C stops after the current jobs; a second one hands them back.
     """
+    from changeway.adapters.logs import FORMATS, configure
     from changeway.services.jobs import worker_name
-    from changeway.services.worker import Worker
+    from changeway.services.worker import Worker, WorkerPool
 
     with failures():
         embedded = client(ctx)
         if not isinstance(embedded, EmbeddedClient):
             raise Refused("a worker runs next to the store, not against a server")
+        if concurrency < 1:
+            raise Refused("--concurrency takes a positive number")
+        if log_format not in FORMATS:
+            raise Refused(f"--log-format takes one of: {', '.join(FORMATS)}")
         embedded.actor.require_admin(action="run a worker")
+        configure(log_format)
         app = embedded.app
         name = worker_name()
-        console.print(f"worker {name} started")
-        runner = Worker(
-            uow_factory=app.uow,
-            clock=app.clock,
-            handlers=app.handlers,
-            name=name,
-            idle=idle,
-            on_job=lambda job: console.print(f"job {job.id} ({job.kind}): {job.status.value}"),
-            on_fault=lambda fault, delay: err_console.print(
-                f"[yellow]store unavailable ({fault.__class__.__name__}); retrying in"
-                f" {delay:.0f} s[/]"
-            ),
+        console.print(
+            f"worker {name} started" + (f" ({concurrency} at once)" if concurrency > 1 else "")
         )
-        with runner.signals():
-            runner.run(once=once)
+        stop = threading.Event()
+        pool = WorkerPool(
+            [
+                Worker(
+                    uow_factory=app.uow,
+                    clock=app.clock,
+                    handlers=app.handlers,
+                    name=name if concurrency == 1 else f"{name}/{i}",
+                    idle=idle,
+                    stop=stop,
+                    on_job=lambda job: console.print(
+                        f"job {job.id} ({job.kind}): {job.status.value}"
+                    ),
+                    on_fault=lambda fault, delay: err_console.print(
+                        f"[yellow]store unavailable ({fault.__class__.__name__}); retrying in"
+                        f" {delay:.0f} s[/]"
+                    ),
+                )
+                for i in range(1, concurrency + 1)
+            ]
+        )
+        with pool.signals():
+            pool.run(once=once)

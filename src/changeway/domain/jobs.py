@@ -56,3 +56,15 @@ class Job:
     """Who asked for the job, as the audit trail records it."""
     error_code: str | None = None
     """The machine code of the error that failed the job (docs/model.md, "Errors")."""
+
+
+@dataclass(frozen=True)
+class JobStats:
+    """What monitoring reads of the job table, the same from every server: jobs by kind and
+    state, the oldest job still waiting, and the time finished jobs ran."""
+
+    counts: dict[tuple[str, str], int]
+    """(kind, status) -> how many jobs."""
+    oldest_pending: datetime | None
+    run_seconds: dict[tuple[str, str], float]
+    """(kind, final status) -> seconds between start and end, summed over those jobs."""

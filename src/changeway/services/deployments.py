@@ -353,6 +353,7 @@ class RunDeployment:
         return _summary(d)
 
     def fail(self, uow: UnitOfWork, job: Job, error: str) -> None:
+        """Fail the deployment with the job's reason (an abandoned job too), audited."""
         d = uow.deployments.get(int(job.payload["deployment_id"]))
         if d is None or d.status.is_final:
             return
@@ -362,6 +363,15 @@ class RunDeployment:
             job.finished_at or job.created_at,
         )
         uow.deployments.save(d)
+        record(
+            uow,
+            at=d.finished_at,
+            actor=job_stamp(job),
+            action=f"{d.kind.value}.{DeploymentStatus.FAILED.value}",
+            org=uow.orgs.get(d.target_org_id),
+            deployment=d.id,
+            error=error,
+        )
 
     def _start(self, ctx: JobContext, deployment_id: int) -> Deployment:
         with ctx.fenced() as uow:

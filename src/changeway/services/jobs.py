@@ -10,6 +10,7 @@ its job (paused, then taken over) writes nothing more (docs/adr/0011-fencing-and
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -21,7 +22,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from changeway.domain.clock import Clock
-from changeway.domain.errors import ChangewayError, NotFound
+from changeway.domain.errors import ChangewayError, Conflict, NotFound
 from changeway.domain.jobs import LEASE, MAX_ATTEMPTS, Job, JobStatus
 from changeway.domain.permissions import Actor, Permission
 from changeway.services.context import Context
@@ -30,6 +31,7 @@ from changeway.services.paging import Page, keyset_page
 from changeway.services.ports import UnitOfWork, UnitOfWorkFactory
 
 ProgressListener = Callable[[Job], None]
+log = logging.getLogger("changeway.jobs")
 
 
 class JobCanceled(Exception):
@@ -211,7 +213,22 @@ def claim(
     queue_key: str | None = None,
 ) -> Job | None:
     """Take the next claimable job (or ``job_id``, or the next of ``queue_key``) under a
-    lease; fail it after too many tries."""
+    lease; fail it after too many tries. Losing a race for a queue to another process (one
+    running job per queue key, a unique index) leaves nothing to claim this time."""
+    try:
+        return _claim(uow_factory, clock, worker, handlers, job_id, queue_key)
+    except Conflict:
+        return None
+
+
+def _claim(
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    worker: str,
+    handlers: Mapping[str, JobHandler],
+    job_id: int | None,
+    queue_key: str | None,
+) -> Job | None:
     with uow_factory() as uow:
         job = uow.jobs.claimable(clock.now(), job_id=job_id, queue_key=queue_key)
         if job is None:
@@ -219,10 +236,10 @@ def claim(
         now = clock.now()
         job.attempts += 1
         if job.attempts > MAX_ATTEMPTS:
-            _finish_failed(
-                uow, job, handlers, f"abandoned after {MAX_ATTEMPTS} attempts by lost workers", now
-            )
+            why = f"abandoned after {MAX_ATTEMPTS} attempts by lost workers"
+            _finish_failed(uow, job, handlers, why, now)
             uow.commit()
+            log.warning(why, extra={"job_id": job.id, "kind": job.kind, "worker": worker})
             return None
         job.status = JobStatus.IN_PROGRESS
         job.started_at = job.started_at or now
@@ -249,11 +266,25 @@ def execute(
     ctx = JobContext(
         job=job, uow_factory=uow_factory, clock=clock, worker=worker, listener=listener
     )
+    about = {"job_id": job.id, "kind": job.kind, "worker": worker, "attempt": job.attempts}
+    log.info("job started", extra=about)
+    began = time.monotonic()
     try:
-        return _outcome(ctx, handlers)
+        done = _outcome(ctx, handlers)
     except LeaseLost:
+        log.warning("job lost its lease to another worker", extra=about)
         with uow_factory(read_only=True) as uow:
             return get_job(uow, job.id)
+    log.info(
+        "job ended",
+        extra={
+            **about,
+            "status": done.status.value,
+            "error": done.error,
+            "seconds": round(time.monotonic() - began, 3),
+        },
+    )
+    return done
 
 
 def _outcome(ctx: JobContext, handlers: Mapping[str, JobHandler]) -> Job:

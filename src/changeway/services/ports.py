@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from changeway.domain.components import ComponentKey
     from changeway.domain.connections import Authorization
     from changeway.domain.deployments import Deployment, RetrieveRequest
-    from changeway.domain.jobs import Job
+    from changeway.domain.jobs import Job, JobStats
     from changeway.domain.orgs import Org
     from changeway.domain.permissions import Permission
     from changeway.domain.sessions import WebSession
@@ -52,6 +52,7 @@ class Jobs(Protocol):
     def claimable(
         self, now: datetime, *, job_id: int | None = None, queue_key: str | None = None
     ) -> Job | None: ...
+    def stats(self) -> JobStats: ...
 
 
 class Audit(Protocol):
@@ -124,6 +125,7 @@ class Deployments(Protocol):
     def get(self, deployment_id: int, *, lock: bool = False) -> Deployment | None: ...
     def of_org(self, org_ids: list[str]) -> list[Deployment]: ...
     def of_inbound(self, inbound_id: int) -> list[Deployment]: ...
+    def outcomes(self) -> dict[tuple[str, str], int]: ...
 
 
 class Retrieves(Protocol):

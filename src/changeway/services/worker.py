@@ -2,11 +2,13 @@
 
 It survives database faults (waiting longer after each failure in a row), stops on SIGTERM
 or SIGINT after the job it holds is finished, and on a second signal hands that job back
-(pending again, for another worker) instead of finishing it.
+(pending again, for another worker) instead of finishing it. A pool runs several loops on
+threads of one process, under the same signals.
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -40,6 +42,7 @@ class Worker:
     on_job: Callable[[Job], None] | None = None
     on_fault: Callable[[Exception, float], None] | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    current: Job | None = None
 
     def run(self, *, once: bool = False) -> int:
         """Run jobs until stopped (or, with ``once``, until none is claimable); return how
@@ -76,6 +79,7 @@ class Worker:
         return ran
 
     def _execute(self, job: Job) -> Job:
+        self.current = job
         try:
             return execute(
                 job,
@@ -87,6 +91,8 @@ class Worker:
         except HandBack:
             self.hand_back(job)
             raise
+        finally:
+            self.current = None
 
     def hand_back(self, claimed: Job) -> None:
         """Return a job this worker holds to the queue, so that another worker takes it."""
@@ -104,19 +110,59 @@ class Worker:
             uow.jobs.save(job)
             uow.commit()
 
-    @contextmanager
-    def signals(self) -> Iterator[None]:
+    def signals(self) -> contextlib.AbstractContextManager[None]:
         """While inside, SIGTERM/SIGINT ask the worker to stop after its current job; a second
         signal stops it at once, handing the job back."""
+        return _signals(self.stop)
 
-        def handle(_signum: int, _frame: FrameType | None) -> None:
-            if self.stop.is_set():
-                raise HandBack()
-            self.stop.set()
 
-        previous = {s: signal.signal(s, handle) for s in (signal.SIGTERM, signal.SIGINT)}
+@dataclass
+class WorkerPool:
+    """Workers on threads of one process (``worker --concurrency``), stopped together: each
+    finishes its job on a first signal; a second hands every held job back."""
+
+    workers: list[Worker]
+
+    def run(self, *, once: bool = False) -> int:
+        """Run every worker until stopped (or, with ``once``, until none finds a job); return
+        how many jobs ran."""
+        ran: list[int] = []
+        threads = [
+            threading.Thread(
+                target=lambda w=w: ran.append(w.run(once=once)), name=w.name, daemon=True
+            )
+            for w in self.workers
+        ]
+        for thread in threads:
+            thread.start()
         try:
-            yield
-        finally:
-            for sig, old in previous.items():
-                signal.signal(sig, old)
+            while any(thread.is_alive() for thread in threads):
+                for thread in threads:
+                    thread.join(timeout=0.2)
+        except HandBack:
+            for w in self.workers:
+                held = w.current
+                if held is not None:
+                    w.hand_back(held)  # fenced: the thread still running it writes nothing more
+        return sum(ran)
+
+    def signals(self) -> contextlib.AbstractContextManager[None]:
+        """Signals as for one worker, for all of them (they share one stop event)."""
+        return _signals(self.workers[0].stop)
+
+
+@contextmanager
+def _signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM/SIGINT set ``stop``; a second one raises :class:`HandBack` in the main thread."""
+
+    def handle(_signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise HandBack()
+        stop.set()
+
+    previous = {s: signal.signal(s, handle) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

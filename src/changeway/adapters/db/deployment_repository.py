@@ -33,6 +33,12 @@ class DeploymentRepository:
         )
         return d
 
+    def outcomes(self) -> dict[tuple[str, str], int]:
+        """(kind, status) -> how many deployments, for monitoring."""
+        d = t.deployments
+        query = sa.select(d.c.kind, d.c.status, sa.func.count()).group_by(d.c.kind, d.c.status)
+        return {(kind, status): int(n) for kind, status, n in self._conn.execute(query)}
+
     def save(self, d: Deployment) -> None:
         self._conn.execute(
             t.deployments.update().where(t.deployments.c.id == d.id).values(**_row(d))

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from changeway.adapters.db import schema as t
 from changeway.domain.audit import AuditEvent, AuditFilter, Stamp
 from changeway.domain.connections import Authorization
-from changeway.domain.jobs import Job, JobStatus
+from changeway.domain.jobs import Job, JobStats, JobStatus
 from changeway.domain.orgs import GONE, Org, OrgKind, OrgStatus, SandboxLimits
 
 
@@ -127,6 +127,33 @@ class JobRepository:
             query = query.where(t.jobs.c.id < before)
         return [_job(r) for r in self._conn.execute(query)]
 
+    def stats(self) -> JobStats:
+        """Jobs by kind and state, the oldest pending one, and the seconds finished jobs ran."""
+        j = t.jobs
+        counts = {
+            (kind, status): int(n)
+            for kind, status, n in self._conn.execute(
+                sa.select(j.c.kind, j.c.status, sa.func.count()).group_by(j.c.kind, j.c.status)
+            )
+        }
+        oldest = self._conn.execute(
+            sa.select(sa.func.min(j.c.created_at)).where(j.c.status == JobStatus.PENDING)
+        ).scalar()
+        ran = sa.func.sum(_seconds_between(self._conn, j.c.started_at, j.c.finished_at))
+        run_seconds = {
+            (kind, status): float(total or 0.0)
+            for kind, status, total in self._conn.execute(
+                sa.select(j.c.kind, j.c.status, ran)
+                .where(j.c.finished_at.is_not(None), j.c.started_at.is_not(None))
+                .group_by(j.c.kind, j.c.status)
+            )
+        }
+        return JobStats(
+            counts=counts,
+            oldest_pending=oldest,
+            run_seconds=run_seconds,
+        )
+
     def claimable(
         self, now: datetime, *, job_id: int | None = None, queue_key: str | None = None
     ) -> Job | None:
@@ -241,6 +268,15 @@ class AuditRepository:
             )
             for r in self._conn.execute(query)
         ]
+
+
+def _seconds_between(
+    conn: sa.Connection, start: sa.ColumnElement[Any], end: sa.ColumnElement[Any]
+) -> sa.ColumnElement[Any]:
+    """``end - start`` in seconds, in either store's SQL."""
+    if conn.dialect.name == "postgresql":
+        return sa.func.extract("epoch", end - start)
+    return (sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0
 
 
 def _org_row(org: Org) -> dict[str, Any]:

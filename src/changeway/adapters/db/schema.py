@@ -57,6 +57,9 @@ authorizations = sa.Table(
     sa.Column("granted_at", UtcDateTime(), nullable=False),
 )
 
+#: One running job per queue key (migration 0011): serialization that holds across processes.
+_RUNNING_JOB = sa.text("status IN ('in_progress', 'canceling') AND queue_key IS NOT NULL")
+
 jobs = sa.Table(
     "jobs",
     metadata,
@@ -79,6 +82,13 @@ jobs = sa.Table(
     sa.Column("lease_expires_at", UtcDateTime()),
     sa.Column("origin", sa.JSON()),
     sa.Column("error_code", sa.String(40)),
+    sa.Index(
+        "ux_jobs_running_queue_key",
+        "queue_key",
+        unique=True,
+        postgresql_where=_RUNNING_JOB,
+        sqlite_where=_RUNNING_JOB,
+    ),
 )
 
 audit_events = sa.Table(
