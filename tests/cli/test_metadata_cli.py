@@ -97,6 +97,23 @@ def test_list_json_gives_type_name_and_files(dev: Invoke) -> None:
     fails(dev("metadata", "list", "Nope"), "Nope")
 
 
+def test_a_listing_of_several_pages_prints_the_same_json_and_whole_lines(
+    dev: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = ok(dev("metadata", "list", "Dev", "--json")).stdout
+    monkeypatch.setattr("changeway.cli.client.PAGE", 1)  # one component per page
+    assert ok(dev("metadata", "list", "Dev", "--json")).stdout == whole
+    assert whole == json.dumps(json.loads(whole), indent=2) + "\n"
+    sizes = {r["name"]: sum(f["size"] for f in r["files"]) for r in json.loads(whole)}
+    lines = ok(dev("metadata", "list", "Dev")).stdout.splitlines()
+    assert lines == [
+        "Type\tName\tFiles\tBytes",
+        f"ApexClass\tA\t2\t{sizes['A']}",
+        f"ApexClass\tB\t2\t{sizes['B']}",
+    ]
+    fails(dev("metadata", "list", "Nope", "--json"), "Nope")
+
+
 def test_show_prints_each_file_and_refuses_an_unknown_component(dev: Invoke) -> None:
     shown = ok(dev("metadata", "show", "Dev", "ApexClass", "A")).stdout
     assert "class A {\n  // one\n}" in shown and "<status>Active</status>" in shown

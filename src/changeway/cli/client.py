@@ -3,7 +3,7 @@ later, over HTTP against a server). Commands never call services directly."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from changeway.bootstrap import App
@@ -54,13 +54,27 @@ class EmbeddedClient:
         return job_view(done)
 
 
+#: Items asked for per page when a command reads a whole list.
+PAGE = 1000
+
+
 def all_pages(client: Client, operation: str, /, **params: Any) -> list[Any]:
     """Every item of a paged operation, following the cursors."""
-    items: list[Any] = []
-    cursor: str | None = None
+    return [item for page in pages(client, operation, **params) for item in page]
+
+
+def pages(client: Client, operation: str, /, **params: Any) -> Iterator[list[Any]]:
+    """The pages of a paged operation as they come, following the cursors. The first is
+    read at once, so that a refusal comes before anything is printed."""
+    first = client.call(operation, **params, cursor=None, limit=PAGE)
+    return _following(client, operation, params, first)
+
+
+def _following(
+    client: Client, operation: str, params: dict[str, Any], page: dict[str, Any]
+) -> Iterator[list[Any]]:
     while True:
-        page = client.call(operation, **params, cursor=cursor, limit=1000)
-        items.extend(page["items"])
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return items
+        yield page["items"]
+        if page["next_cursor"] is None:
+            return
+        page = client.call(operation, **params, cursor=page["next_cursor"], limit=PAGE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +88,46 @@ def print_fields(data: dict[str, Any], indent: int = 0) -> None:
 def print_json(data: Any) -> None:
     """Machine-readable output for scripts (plain JSON, no colours)."""
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def print_json_list(pages: Iterable[list[Any]]) -> None:
+    """A JSON array printed a page at a time as the pages come: the bytes ``print_json``
+    prints for the whole list, without holding it (long listings)."""
+    write = sys.stdout.write
+    opened = False
+    for page in pages:
+        if page:
+            write(",\n  " if opened else "[\n  ")
+            write(",\n  ".join([_indented(item, "  ") for item in page]))
+            opened = True
+    write("\n]\n" if opened else "[]\n")
+
+
+_string = json.encoder.encode_basestring_ascii
+
+
+def _indented(value: Any, pad: str) -> str:
+    """``value`` as ``json.dumps(value, indent=2, default=str)`` writes it at indentation
+    ``pad``: strings, whole numbers, lists and string-keyed objects in a fast path (the
+    standard encoder is pure Python once it indents), anything else through it."""
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if kind is int:
+        return int.__repr__(value)
+    inner = pad + "  "
+    if kind is dict and value and all(type(k) is str for k in value):
+        body = (",\n" + inner).join(
+            [
+                _string(k) + ": " + (_string(v) if type(v) is str else _indented(v, inner))
+                for k, v in value.items()
+            ]
+        )
+        return "{\n" + inner + body + "\n" + pad + "}"
+    if kind is list and value:
+        body = (",\n" + inner).join([_indented(v, inner) for v in value])
+        return "[\n" + inner + body + "\n" + pad + "]"
+    return json.dumps(value, indent=2, default=str).replace("\n", "\n" + pad)
 
 
 def warn_each(warnings: list[str]) -> None:

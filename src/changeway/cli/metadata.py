@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import shutil
+import sys
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
 
@@ -13,12 +15,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from changeway.cli.client import all_pages
+from changeway.cli.client import all_pages, pages
 from changeway.cli.context import (
     client,
     console,
     failures,
     print_json,
+    print_json_list,
     print_table,
     warn_each,
     warn_skipped,
@@ -160,23 +163,51 @@ def list_(
     type_: str | None = typer.Option(None, "--type", help="only components of this type"),
     json_: bool = _JSON,
 ) -> None:
-    """The components of ORG[@VERSION]."""
+    """The components of ORG[@VERSION], printed as they are read (a table a page at a time
+    on a terminal; off one, a tab-separated line per component)."""
     with failures():
-        entries = all_pages(client(ctx), "metadata.list", org=org, type=type_)
-    if json_:
-        print_json(entries)
+        found = pages(client(ctx), "metadata.list", org=org, type=type_)
+        if json_:
+            print_json_list(found)
+            return
+        shown = 0
+        for page in found:
+            rows = [
+                (
+                    e["type"],
+                    e["name"],
+                    str(len(e["files"])),
+                    str(sum(f["size"] for f in e["files"])),
+                )
+                for e in page
+            ]
+            _print_rows(rows, header=not shown)
+            shown += len(rows)
+    if shown:
         return
-    table = Table("Type", "Name", "Files", "Bytes")
-    for e in entries:
-        table.add_row(
-            e["type"], e["name"], str(len(e["files"])), str(sum(f["size"] for f in e["files"]))
-        )
-    if entries:
-        print_table(table)
-    elif type_:
+    if type_:
         console.print(f"{org} holds no components of type {type_}")
     else:
         console.print(f"{org} holds no components: import some with `changeway metadata import`")
+
+
+def _print_rows(rows: Sequence[tuple[str, ...]], *, header: bool) -> None:
+    """Listing rows: a Rich table on a terminal, else plain tab-separated lines."""
+    if not rows:
+        return
+    if console.is_terminal:
+        table = Table(*_COLUMNS)
+        for row in rows:
+            table.add_row(*row)
+        print_table(table)
+        return
+    lines = ["\t".join(row) for row in rows]
+    if header:
+        lines.insert(0, "\t".join(_COLUMNS))
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+_COLUMNS = ("Type", "Name", "Files", "Bytes")
 
 
 @app.command("show")

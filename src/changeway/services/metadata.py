@@ -188,14 +188,34 @@ def list_components(
     names (case-insensitively), in key order, paged."""
     with ctx.uow(read_only=True) as uow:
         ref = resolve_version(uow, actor, org)
-        index = component_index(uow, ref.version.root, type_=type_)
-        if type_ and not index:
-            require_known_type(type_, held=lambda _t: False)
-        wanted = (search or "").strip().lower()
-        found = sorted(k for k in index if wanted in k.name.lower()) if wanted else sorted(index)
-        keys = page_of(found, cursor=cursor, limit=limit)
-        refs = component_file_refs(uow, {k: index[k] for k in keys.items})
-    return Page([ComponentEntry(k, refs[k]) for k in keys.items], keys.next_cursor)
+        found = _listing(uow, ref.version.root, type_, (search or "").strip().lower())
+        page = page_of(found, cursor=cursor, limit=limit)
+        refs = component_file_refs(uow, dict(page.items))
+    return Page([ComponentEntry(k, refs[k]) for k, _h in page.items], page.next_cursor)
+
+
+#: Sorted listings by (version root, type, search): a root never changes, and a long
+#: listing is read a page at a time (without this, every page would walk the whole tree).
+_LISTINGS: dict[tuple[str, str | None, str], list[tuple[ComponentKey, str]]] = {}
+_LISTINGS_KEPT = 4
+
+
+def _listing(
+    uow: UnitOfWork, root: str, type_: str | None, wanted: str
+) -> list[tuple[ComponentKey, str]]:
+    """The components of the tree ``root`` (of ``type_``, with ``wanted`` in their
+    lower-cased names) in key order, with their content hashes."""
+    cached = _LISTINGS.get((root, type_, wanted))
+    if cached is not None:
+        return cached
+    every = tree.iter_components(uow.metadata, root, type_=type_)  # in key order
+    found = [(k, h) for k, h in every if wanted in k.name.lower()] if wanted else list(every)
+    if type_ and not found and not tree.count(uow.metadata, root).get(type_):
+        require_known_type(type_, held=lambda _t: False)
+    if len(_LISTINGS) >= _LISTINGS_KEPT:
+        del _LISTINGS[next(iter(_LISTINGS))]
+    _LISTINGS[(root, type_, wanted)] = found
+    return found
 
 
 #: Type counts by version root. A root is the hash of a version's content, so its counts

@@ -81,7 +81,7 @@ class MetadataRepository:
         else:
             marks = ",".join("?" * len(chunk))
             sql, params = f"SELECT hash, data FROM tree_nodes WHERE hash IN ({marks})", tuple(chunk)
-        return [(h, d) for h, d in self._conn.exec_driver_sql(sql, params)]
+        return [(h, d) for h, d in self._conn.exec_driver_sql(sql, params).fetchall()]
 
     def put_nodes(self, nodes: Mapping[str, Node]) -> None:
         self._insert_new("tree_nodes", {"hash": "text", "data": "bytea"}, nodes.items())
