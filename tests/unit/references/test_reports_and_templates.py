@@ -209,3 +209,37 @@ def test_workflow_and_sharing_rules_belong_to_their_custom_object() -> None:
     )
     assert certain(workflow) == certain(sharing) == {key("CustomObject:Tour__c")}
     assert certain(standard) == set()
+
+
+def test_navigation_menu_and_prompt_name_the_objects_they_lead_to() -> None:
+    menu = _xml(
+        "NavigationMenu",
+        """    <navigationMenuItem>
+        <label>Bikes</label>
+        <target>Bike__c</target>
+        <type>SalesforceObject</type>
+    </navigationMenuItem>
+    <navigationMenuItem>
+        <label>Help</label>
+        <target>Help_Center__c</target>
+        <type>InternalLink</type>
+    </navigationMenuItem>""",
+    )
+    prompt = _xml(
+        "Prompt",
+        """    <masterLabel>Bike tips</masterLabel>
+    <promptVersions>
+        <targetPageKey1>Bike__c</targetPageKey1>
+        <targetPageKey2>view</targetPageKey2>
+        <targetPageType>standard__recordPage</targetPageType>
+    </promptVersions>
+    <promptVersions>
+        <targetPageKey1>Shop_Home</targetPageKey1>
+        <targetPageType>standard__navItemPage</targetPageType>
+    </promptVersions>""",
+    )
+    found_menu = targets(inline("NavigationMenu", "Main", {"Main.navigationMenu-meta.xml": menu}))
+    found_prompt = targets(inline("Prompt", "Tips", {"Tips.prompt-meta.xml": prompt}))
+    # Another item type's target is a URL or page name, not an object.
+    assert found_menu == {key("CustomObject:Bike__c"): (5, False)}
+    assert found_prompt == {key("CustomObject:Bike__c"): (5, False)}

@@ -163,6 +163,17 @@ def _override(text: str, element: etree._Element, obj: str | None) -> list[Compo
     return [ComponentKey(_OVERRIDE_TYPES[kind], text)] if kind in _OVERRIDE_TYPES else []
 
 
+def _sibling_says(name: str, values: frozenset[str], kind: Kind) -> Kind:
+    """``kind``, when the sibling element ``name`` holds one of ``values`` (a type switch)."""
+
+    def switched(text: str, element: etree._Element, obj: str | None) -> list[ComponentKey]:
+        parent = element.getparent()
+        value = (_xml.child_text(parent, name) or "") if parent is not None else ""
+        return kind(text, element, obj) if value.lower() in values else []
+
+    return switched
+
+
 def _record_type(text: str, element: etree._Element, obj: str | None) -> list[ComponentKey]:
     """A record type of the component's object; ``__MASTER__`` is the object's default."""
     return [] if text == "__MASTER__" else _object_child("RecordType")(text, element, obj)
@@ -400,6 +411,22 @@ RULES: Mapping[str, Mapping[tuple[str, str], Rule]] = {
         ("EmailTemplate", "textOnly"): Rule(_merge, "email text uses"),
     },
     "Report": _REPORT_RULES,
+    "NavigationMenu": {
+        ("navigationMenuItem", "target"): Rule(
+            _sibling_says("type", frozenset({"salesforceobject"}), _object),
+            "navigation menu shows object",
+        ),
+    },
+    "Prompt": {
+        ("promptVersions", "targetPageKey1"): Rule(
+            _sibling_says(
+                "targetPageType",
+                frozenset({"standard__recordpage", "standard__objectpage"}),
+                _object,
+            ),
+            "prompt shows on pages of object",
+        ),
+    },
     "ReportType": {
         ("ReportType", "baseObject"): Rule(_object, "report type is based on object"),
         ("columns", "field"): Rule(_report_type_column, "report type offers field"),
