@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # views only read these; importing them here would slow every
     from changeway.services.dependencies import Needed
     from changeway.services.deployments import Preview
     from changeway.services.inbound import Inbound
+    from changeway.services.jwt_logins import JwtKeyEntry
     from changeway.services.metadata import ComponentEntry, ImportResult
     from changeway.services.orgs import OrgSummary
     from changeway.services.users import NewToken, TokenEntry, UserEntry
@@ -291,6 +292,16 @@ def token_view(entry: TokenEntry) -> dict[str, Any]:
         "created_at": t.created_at.isoformat(),
         "expires_at": t.expires_at.isoformat() if t.expires_at else None,
         "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+    }
+
+
+def jwt_key_view(entry: JwtKeyEntry) -> dict[str, Any]:
+    """A registered JWT key: whose, for which client id, and its fingerprint (not the key)."""
+    return {
+        "user": entry.user,
+        "client_id": entry.key.client_id,
+        "fingerprint": entry.key.fingerprint,
+        "created_at": entry.key.created_at.isoformat(),
     }
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
 from changeway.adapters import formats
@@ -32,6 +34,14 @@ def project(folder: Path, **classes: str) -> Path:
         for path, data in apex(name, body).files.items():
             (folder / path).write_bytes(data)
     return folder
+
+
+def public_pem() -> str:
+    """A fresh RSA public key, as CI registers it for JWT logins."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
 
 
 class Recorder:
@@ -139,6 +149,11 @@ def test_every_endpoint_through_the_seed_scenario(
     listed = [t for t in do("token.list") if t["id"] == token["id"]]
     assert listed and "token" not in listed[0]
     assert do("token.revoke", token_id=token["id"])["revoked"] is True
+    pem = public_pem()
+    key = do("user.jwt_add", user="dana", client_id="ci", certificate=pem)
+    assert (key["user"], key["client_id"], len(key["fingerprint"])) == ("dana", "ci", 64)
+    assert do("user.jwt_list", user="dana") == [key]
+    assert do("user.jwt_remove", user="dana", client_id="ci") == key
     events = do("audit", action="change_set", limit=1000)["items"]
     assert {e["entrypoint"] for e in events} == {"api"} and events[0]["actor"] == "root"
     with pytest.raises(Refused, match="can be refreshed again from"):

@@ -18,11 +18,12 @@ from changeway.domain.permissions import Permission
 from changeway.operations import OPERATIONS
 from changeway.services import users
 from tests.api.conftest import MAX_UPLOAD, remote, token_of
-from tests.api.test_endpoints import project
+from tests.api.test_endpoints import project, public_pem
 from tests.helpers import allow, make_production, make_sandbox, run_jobs, snapshot, user
 from tests.helpers_metadata import apex, change_set, deploy, put
 
 P = Permission
+
 Held = frozenset[Permission]
 
 
@@ -160,6 +161,9 @@ SCRIPT = [
         "user.revoke", needs(P.MANAGE_USERS), p(user="dana", org="Dev", permissions=["view_setup"])
     ),
     Call("user.set_password", anyone, p(user="member", password="long enough password")),
+    Call("user.jwt_list", anyone, p()),
+    Call("user.jwt_add", admin_only, p(user="member", client_id="ci", certificate=public_pem())),
+    Call("user.jwt_remove", admin_only, p(user="member", client_id="ci")),
     Call("token.list", anyone, p()),
     Call("token.create", anyone, p(user="member")),
     Call("token.revoke", anyone, lambda _t, seed: {"token_id": seed["token"]}),

@@ -14,6 +14,8 @@ import click
 import pytest
 import typer
 from click.testing import Result
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from typer.testing import CliRunner
 
 from changeway.cli.main import app
@@ -610,3 +612,49 @@ def test_empty_lists_say_what_to_do_next(cw: Invoke) -> None:
     ok(cw("changeset", "create", "Prod", "Empty"))
     shown = ok(cw("changeset", "show", "Prod", "Empty")).stdout
     assert "add components with `changeway changeset add Prod Empty`" in shown
+
+
+def test_user_jwt_keys_are_added_listed_and_removed(cw: Invoke, tmp_path: Path) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = tmp_path / "ci.pub"
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    private = tmp_path / "ci.key"
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    ok(cw("user", "create", "bot"))
+    assert "no JWT keys" in ok(cw("user", "jwt-list")).stdout
+    fails(
+        cw("user", "jwt-add", "bot", "--client-id", "ci", "--certificate", str(private)),
+        "error: that is a private key: register the certificate or the public key",
+    )
+    fails(
+        cw("user", "jwt-add", "bot", "--client-id", "ci", "--certificate", str(tmp_path / "no")),
+        "error: cannot read",
+    )
+    added = ok(cw("user", "jwt-add", "bot", "--client-id", "ci", "--certificate", str(public)))
+    assert "bot may log in through client id ci (key SHA-256 " in added.stdout
+    [listed] = data(cw("user", "jwt-list", "bot", "--json"))
+    assert (listed["user"], listed["client_id"], len(listed["fingerprint"])) == ("bot", "ci", 64)
+    fails(
+        cw(
+            "user", "jwt-add", "bot", "--client-id", "ci", "--certificate", str(public), actor="bot"
+        ),
+        "only server administrators may",
+    )
+    assert (
+        "removed bot's key for client id ci"
+        in ok(cw("user", "jwt-remove", "bot", "--client-id", "ci")).stdout
+    )
+    assert data(cw("user", "jwt-list", "--json")) == []
+    fails(cw("user", "jwt-remove", "bot", "--client-id", "ci"), "bot has no key for client id ci")
+    actions = [e["action"] for e in data(cw("audit", "--action", "user", "--json"))]
+    assert actions[-2:] == ["user.jwt_key_added", "user.jwt_key_removed"]

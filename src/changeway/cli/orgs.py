@@ -21,6 +21,7 @@ from changeway.cli.context import (
 )
 from changeway.cli.render import orgs_table
 from changeway.domain.errors import Refused
+from changeway.domain.salesforce_ids import login_url
 
 app = typer.Typer(help="Production orgs and every org's details.", no_args_is_help=True)
 
@@ -132,12 +133,30 @@ def connect_info(
     token = f"changeway token create {shlex.quote(me)} --org {shlex.quote(ref)} --json"
     read = "import json,sys;print(json.load(sys.stdin)['token'])"
     export = f'export SF_ACCESS_TOKEN="$({token} | python3 -c "{read}")"'
-    login = (
-        f"sf org login access-token --instance-url {url} --no-prompt"
-        f" --alias {shlex.quote(found['name'])}"
+    alias = shlex.quote(found["name"])
+    login = f"sf org login access-token --instance-url {url} --no-prompt --alias {alias}"
+    jwt_url = login_url(url, ref)
+    jwt = (
+        f"sf org login jwt --client-id CLIENT_ID --jwt-key-file server.key"
+        f" --username {shlex.quote(me)} --instance-url {jwt_url} --alias {alias}"
     )
     if json_:
-        print_json({"org": found["name"], "instance_url": url, "token": token, "command": login})
+        print_json(
+            {
+                "org": found["name"],
+                "instance_url": url,
+                "token": token,
+                "command": login,
+                "jwt_login_url": jwt_url,
+                "jwt_command": jwt,
+            }
+        )
         return
     console.print(export, highlight=False, markup=False, soft_wrap=True)
     console.print(login, highlight=False, markup=False, soft_wrap=True)
+    console.print(
+        f"# in CI, once an administrator ran `changeway user jwt-add`: {jwt}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )

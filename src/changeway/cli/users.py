@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -104,3 +105,61 @@ def set_password(
             raise Refused("give the password on standard input with --password-stdin")
         client(ctx).call("user.set_password", user=name, password=read_password())
     console.print(f"password of {name} set")
+
+
+@app.command("jwt-add")
+def jwt_add(
+    ctx: typer.Context,
+    user: str,
+    client_id: str = typer.Option(..., "--client-id", help="the connected app's consumer key"),
+    certificate: Path = typer.Option(
+        ..., "--certificate", help="the PEM certificate or public key CI signs with"
+    ),
+    json_: bool = _JSON,
+) -> None:
+    """Let USER's CI log in with `sf org login jwt` through CLIENT_ID (administrators only)."""
+    with failures():
+        try:
+            pem = certificate.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as error:
+            raise Refused(f"cannot read {certificate}: not a PEM file ({error})") from None
+        key = client(ctx).call("user.jwt_add", user=user, client_id=client_id, certificate=pem)
+    if json_:
+        print_json(key)
+    else:
+        console.print(
+            f"{key['user']} may log in through client id {key['client_id']}"
+            f" (key SHA-256 {key['fingerprint']})",
+            highlight=False,
+        )
+
+
+@app.command("jwt-list")
+def jwt_list(
+    ctx: typer.Context, user: str | None = typer.Argument(None), json_: bool = _JSON
+) -> None:
+    """Keys registered for JWT logins (yours; administrators see everyone's)."""
+    with failures():
+        keys = client(ctx).call("user.jwt_list", user=user)
+    if json_:
+        print_json(keys)
+        return
+    if not keys:
+        console.print("no JWT keys: register one with `changeway user jwt-add USER`")
+        return
+    table = Table("User", "Client id", "Key SHA-256", "Added")
+    for k in keys:
+        table.add_row(k["user"], k["client_id"], k["fingerprint"], k["created_at"][:19])
+    print_table(table)
+
+
+@app.command("jwt-remove")
+def jwt_remove(
+    ctx: typer.Context,
+    user: str,
+    client_id: str = typer.Option(..., "--client-id", help="the connected app's consumer key"),
+) -> None:
+    """Stop USER's JWT logins through CLIENT_ID (administrators only)."""
+    with failures():
+        key = client(ctx).call("user.jwt_remove", user=user, client_id=client_id)
+    console.print(f"removed {key['user']}'s key for client id {key['client_id']}", highlight=False)

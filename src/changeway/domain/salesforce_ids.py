@@ -5,6 +5,7 @@ expect them on the wire (docs/model.md, "Salesforce's tools"): a 3-character key
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from changeway.domain.errors import NotFound
 
@@ -61,3 +62,9 @@ def number_of(prefix: str, text: str, *, what: str) -> int:
 def session_prefix(internal_org_id: str) -> str:
     """How an org-bound token starts: the org's 15-character wire id and '!'."""
     return org_id(internal_org_id)[:15] + "!"
+
+
+def login_url(instance_url: str, org: str) -> str:
+    """The login URL naming ``org`` (a name, PRODUCTION/NAME or an id) that JWT logins use:
+    ``<instance>/org/<ORG>/`` (a token request carries no org of its own)."""
+    return f"{instance_url.rstrip('/')}/org/{quote(org, safe='/')}/"

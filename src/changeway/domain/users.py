@@ -46,6 +46,19 @@ class ApiToken:
         return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
 
 
+@dataclass(frozen=True)
+class JwtKey:
+    """A key a user's CI signs JWT bearer assertions with, registered for one client id
+    (Salesforce's connected app consumer key); ``public_key`` is PEM, ``fingerprint`` its
+    SHA-256."""
+
+    user_id: int
+    client_id: str
+    public_key: str
+    fingerprint: str
+    created_at: datetime
+
+
 #: Every generated token starts so, which makes leaked tokens easy to recognise.
 TOKEN_PREFIX = "cwt_"
 

@@ -8,9 +8,9 @@ from typing import Any
 from changeway.domain.permissions import Actor
 from changeway.operations import page_view
 from changeway.services import audit as audit_service
-from changeway.services import users
+from changeway.services import jwt_logins, users
 from changeway.services.context import Context
-from changeway.views import audit_view, new_token_view, token_view, user_view
+from changeway.views import audit_view, jwt_key_view, new_token_view, token_view, user_view
 
 
 def audit(
@@ -121,3 +121,23 @@ def token_revoke(ctx: Context, actor: Actor, *, token_id: int) -> dict[str, Any]
     """Revoke an API token."""
     token = users.revoke_token(ctx, actor=actor, token_id=token_id)
     return {"id": token.id, "revoked": True}
+
+
+def jwt_add(
+    ctx: Context, actor: Actor, *, user: str, client_id: str, certificate: str
+) -> dict[str, Any]:
+    """Register a certificate or public key (PEM) for ``user``'s JWT logins via ``client_id``."""
+    entry = jwt_logins.add_key(
+        ctx, actor=actor, user=user, client_id=client_id, pem=certificate.encode()
+    )
+    return jwt_key_view(entry)
+
+
+def jwt_list(ctx: Context, actor: Actor, *, user: str | None = None) -> list[dict[str, Any]]:
+    """Keys registered for JWT logins."""
+    return [jwt_key_view(e) for e in jwt_logins.list_keys(ctx, actor=actor, user=user)]
+
+
+def jwt_remove(ctx: Context, actor: Actor, *, user: str, client_id: str) -> dict[str, Any]:
+    """Unregister ``user``'s key for ``client_id``."""
+    return jwt_key_view(jwt_logins.remove_key(ctx, actor=actor, user=user, client_id=client_id))

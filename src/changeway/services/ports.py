@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from changeway.domain.sessions import WebSession
     from changeway.domain.testing import TestRun
     from changeway.domain.tree import Node
-    from changeway.domain.users import ApiToken, User
+    from changeway.domain.users import ApiToken, JwtKey, User
     from changeway.domain.versions import OrgVersion, VersionKind
 
 
@@ -161,6 +161,15 @@ class Tokens(Protocol):
     def revoke(self, token_id: int, at: datetime) -> None: ...
 
 
+class JwtKeys(Protocol):
+    """Keys registered for JWT bearer logins, one per user and client id."""
+
+    def add(self, key: JwtKey) -> None: ...
+    def get(self, user_id: int, client_id: str) -> JwtKey | None: ...
+    def of_user(self, user_id: int | None = None) -> list[JwtKey]: ...
+    def remove(self, user_id: int, client_id: str) -> None: ...
+
+
 class Sessions(Protocol):
     """Web sessions, stored by the digest of their secret."""
 
@@ -198,6 +207,8 @@ class UnitOfWork(Protocol):
     def users(self) -> Users: ...
     @property
     def tokens(self) -> Tokens: ...
+    @property
+    def jwt_keys(self) -> JwtKeys: ...
     @property
     def sessions(self) -> Sessions: ...
 

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from changeway.bootstrap import App
 from changeway.services.tool_sessions import Session, open_session
-from changeway.sfwire import metadata_api, rest, soap
+from changeway.sfwire import metadata_api, oauth, rest, soap
 from changeway.sfwire.faults import SalesforceFault, as_faults
 from changeway.sfwire.wire import API_VERSIONS, bearer, read_limited
 
@@ -64,7 +64,8 @@ def mount(api: FastAPI, app: App, *, max_upload: int) -> None:
         return Response(soap.response(operation, results), media_type=soap.CONTENT_TYPE)
 
     api.include_router(rest.router(session))
-    api.add_middleware(_SingleSlashes)
+    api.include_router(oauth.router(app))
+    api.add_middleware(_LoginPaths)
 
 
 def _open(app: App, token: str) -> Session:
@@ -76,15 +77,16 @@ def _soap_fault(fault: SalesforceFault) -> Response:
     return Response(soap.fault(fault.code, fault.message), 500, media_type=soap.CONTENT_TYPE)
 
 
-class _SingleSlashes:
+class _LoginPaths:
     """Salesforce's tools join an instance URL ending in '/' with paths starting with one:
-    ``//services/...`` means ``/services/...``."""
+    ``//services/...`` means ``/services/...``. A login URL naming an org
+    (``/org/<ORG>/services/...``) serves the same paths, the org kept aside for the login."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("//"):
-            path = re.sub("/{2,}", "/", scope["path"])
-            scope = {**scope, "path": path, "raw_path": path.encode()}
+        if scope["type"] == "http" and scope["path"].startswith(("//", "/org/")):
+            org, path = oauth.split_org(re.sub("/{2,}", "/", scope["path"]))
+            scope = {**scope, "path": path, "raw_path": path.encode(), oauth.ORG_KEY: org}
         await self.app(scope, receive, send)

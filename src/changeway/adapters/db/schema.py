@@ -279,6 +279,16 @@ api_tokens = sa.Table(
     sa.Column("revoked_at", UtcDateTime()),
 )
 
+jwt_keys = sa.Table(
+    "jwt_keys",
+    metadata,
+    sa.Column("user_id", sa.BigInteger(), primary_key=True),
+    sa.Column("client_id", sa.String(255), primary_key=True),
+    sa.Column("public_key", sa.Text(), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
 web_sessions = sa.Table(
     "web_sessions",
     metadata,

@@ -29,7 +29,11 @@ if TYPE_CHECKING:
         OrgRepository,
     )
     from changeway.adapters.db.session_repository import SessionRepository
-    from changeway.adapters.db.user_repository import TokenRepository, UserRepository
+    from changeway.adapters.db.user_repository import (
+        JwtKeyRepository,
+        TokenRepository,
+        UserRepository,
+    )
 
 #: PostgreSQL's codes for a transaction that lost a race: serialization failure, deadlock.
 _RACE_CODES = frozenset({"40001", "40P01"})
@@ -130,6 +134,12 @@ class SqlUnitOfWork:
         from changeway.adapters.db.user_repository import TokenRepository
 
         return TokenRepository(self._conn)
+
+    @cached_property
+    def jwt_keys(self) -> JwtKeyRepository:
+        from changeway.adapters.db.user_repository import JwtKeyRepository
+
+        return JwtKeyRepository(self._conn)
 
     @cached_property
     def sessions(self) -> SessionRepository:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from changeway.adapters.db import schema as t
 from changeway.domain.permissions import Permission
-from changeway.domain.users import ApiToken, User
+from changeway.domain.users import ApiToken, JwtKey, User
 
 
 class UserRepository:
@@ -136,6 +136,39 @@ class TokenRepository:
         self._conn.execute(
             t.api_tokens.update().where(t.api_tokens.c.id == token_id).values(revoked_at=at)
         )
+
+
+class JwtKeyRepository:
+    """Keys registered for JWT bearer logins, one per user and client id."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+
+    def add(self, key: JwtKey) -> None:
+        self._conn.execute(t.jwt_keys.insert().values(**key.__dict__))
+
+    def get(self, user_id: int, client_id: str) -> JwtKey | None:
+        k = t.jwt_keys
+        row = self._conn.execute(
+            sa.select(k).where(k.c.user_id == user_id, k.c.client_id == client_id)
+        ).first()
+        return _jwt_key(row) if row else None
+
+    def of_user(self, user_id: int | None = None) -> list[JwtKey]:
+        """One user's keys (or everyone's), by user and client id."""
+        k = t.jwt_keys
+        query = sa.select(k).order_by(k.c.user_id, k.c.client_id)
+        if user_id is not None:
+            query = query.where(k.c.user_id == user_id)
+        return [_jwt_key(r) for r in self._conn.execute(query)]
+
+    def remove(self, user_id: int, client_id: str) -> None:
+        k = t.jwt_keys
+        self._conn.execute(k.delete().where(k.c.user_id == user_id, k.c.client_id == client_id))
+
+
+def _jwt_key(row: sa.Row[Any]) -> JwtKey:
+    return JwtKey(row.user_id, row.client_id, row.public_key, row.fingerprint, row.created_at)
 
 
 def _user(row: sa.Row[Any]) -> User:
