@@ -249,3 +249,28 @@ def test_labels_with_a_namespace_and_label_methods() -> None:
         "hed__Course_Title": 4,
         "Plain_Title": 5,
     }
+
+
+def test_a_type_is_a_class_even_where_a_variable_shares_its_name() -> None:
+    found = apex(
+        """
+        public class Report {
+            void build() {
+                List<ShiftModel> shifts = new List<ShiftModel>();
+                ShiftModel shiftModel = new ShiftModel('a');
+                shifts.add(shiftModel);
+                TourService[] services;
+            }
+            void check() {
+                Object o = Helper.make();
+            }
+            void other(Integer helper) { }
+        }
+        """
+    )
+    # Apex names are case-insensitive: the local shiftModel does not hide class ShiftModel
+    # where only a type can stand (type arguments, new, declarations, arrays).
+    assert found[key("ApexClass:ShiftModel")] == (4, True)
+    assert found[key("ApexClass:TourService")] == (7, True)
+    # Helper is a parameter of another method: at line 10 it cannot be known, so not named.
+    assert key("ApexClass:Helper") not in found

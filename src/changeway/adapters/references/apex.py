@@ -93,7 +93,19 @@ def extract_apex(refs: References, path: str, source: str) -> None:
     for start, chain, called in _chains(tokens):
         if start in handled:
             continue
-        _extract_chain(refs, path, chain, called, scopes, start)
+        as_type = _type_position(tokens, start, len(chain))
+        _extract_chain(refs, path, chain, called, scopes, start, as_type=as_type)
+
+
+def _type_position(tokens: Sequence[Token], i: int, length: int) -> bool:
+    """Whether the chain of ``length`` names at ``i`` can only be a type, whatever variables
+    share its name: after ``new``, as a collection's type argument (``List<X>``), as an array
+    (``X[]``) or as the type of a declaration (``X x =``, ``for (X x : ...)``)."""
+    before = tokens[i - 1].text.lower() if i > 0 else ""
+    generic = before == "<" and i > 1 and tokens[i - 2].text.lower() in {*_COLLECTIONS, "map"}
+    end = i + 2 * length - 1
+    array = end + 1 < len(tokens) and tokens[end].text == "[" and tokens[end + 1].text == "]"
+    return before == "new" or generic or array or _declaration_at(tokens, i) is not None
 
 
 @dataclass
@@ -329,9 +341,17 @@ def _chains(tokens: Sequence[Token]) -> Iterator[tuple[int, list[Token], bool]]:
 
 
 def _extract_chain(
-    refs: References, path: str, chain: list[Token], called: bool, scopes: Scopes, at: int
+    refs: References,
+    path: str,
+    chain: list[Token],
+    called: bool,
+    scopes: Scopes,
+    at: int,
+    *,
+    as_type: bool = False,
 ) -> None:
-    """What one name chain names, given the variables visible where it is used."""
+    """What one name chain names, given the variables visible where it is used (none, where
+    it stands as a type: ``X x = new X()`` names class ``X`` beside its variable ``x``)."""
     names = [t.text for t in chain]
     line = chain[0].line
     while len(names) > 1 and names[0].lower() in {"schema", "sobjecttype"}:
@@ -340,7 +360,7 @@ def _extract_chain(
         names = names[1:]
     head = names[0]
     lowered = head.lower()
-    types = scopes.types_at(head, at)
+    types = None if as_type else scopes.types_at(head, at)
     if lowered in {"label", "page"} and len(names) > 1 and types is None:
         _extract_global(refs, path, line, names, called)
         return
