@@ -182,6 +182,18 @@ def _children(data: Node) -> list[str]:
     return _hashes(data, _INNER.size, bitmap.bit_count())
 
 
+def references(node: Node) -> tuple[list[str], list[str]]:
+    """What a stored node points to: (node hashes, blob hashes). A root names its type
+    tries, an internal node its children, a leaf its component nodes, a component node the
+    blobs of its files."""
+    if node[:1] == b"{":
+        return [], [f.hash for f in component_files(node)]
+    if node[0] == _INTERNAL:
+        return _children(node), []
+    _names, hashes, _counts = _decode_named(node)
+    return hashes, []
+
+
 def _differing_children(a: Node, b: Node) -> list[tuple[int, str | None, str | None]]:
     """The slots where two internal nodes' children differ, with both hashes (None: absent)."""
     _tag, map_a = _INNER.unpack_from(a)

@@ -583,9 +583,11 @@ def _check_components(plan: Plan, components: list[Component]) -> Plan:
 
 def _store_result(ctx: JobContext, head: OrgVersion, plan: Plan) -> str:
     """Store the tree the deployment would leave (immutable nodes, in a short write of their
-    own) so that checks and tests read it without holding the write lock."""
+    own) so that checks and tests read it without holding the write lock; pinned while the
+    job runs, so garbage collection keeps it until its version references it."""
     with ctx.fenced() as uow:
         root = tree.apply_changes(uow.metadata, head.root, plan.changes)
+        uow.metadata.pin_tree(root, job_id=ctx.job.id)
         uow.commit()
     return root
 

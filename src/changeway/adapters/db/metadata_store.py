@@ -18,6 +18,8 @@ from changeway.domain.versions import OrgVersion, VersionKind
 
 _CHUNK = 500
 _BULK = 5000
+#: The PostgreSQL advisory lock that tree writers share and garbage collection takes alone.
+GC_LOCK = 0x63770001
 
 
 class _NodeCache:
@@ -51,6 +53,21 @@ class MetadataRepository:
 
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
+        self._sharing = False
+
+    def _share_with_writers(self) -> None:
+        """Before writing nodes or blobs (which may already be stored, unreferenced), take the
+        lock every writer shares and garbage collection takes alone, until the transaction
+        ends: collection never deletes what this transaction is about to reference. SQLite's
+        writer already holds the whole database."""
+        if not self._sharing and self._conn.dialect.name == "postgresql":
+            self._conn.exec_driver_sql("SELECT pg_advisory_xact_lock_shared(%s)", (GC_LOCK,))
+        self._sharing = True
+
+    def pin_tree(self, root: str, *, job_id: int) -> None:
+        """Keep a tree stored ahead of its use from garbage collection while ``job_id`` runs."""
+        self._share_with_writers()
+        self._insert_new("tree_pins", {"root": "text", "job_id": "bigint"}, [(root, job_id)])
 
     def get_nodes(self, hashes: Iterable[str]) -> dict[str, Node]:
         wanted = set(hashes)
@@ -84,10 +101,12 @@ class MetadataRepository:
         return [(h, d) for h, d in self._conn.exec_driver_sql(sql, params).fetchall()]
 
     def put_nodes(self, nodes: Mapping[str, Node]) -> None:
+        self._share_with_writers()
         self._insert_new("tree_nodes", {"hash": "text", "data": "bytea"}, nodes.items())
 
     def put_blobs(self, blobs: Mapping[str, bytes]) -> None:
         """Store file contents not stored yet (by their sha256)."""
+        self._share_with_writers()
         rows = ((h, len(data), data) for h, data in blobs.items())
         self._insert_new("blobs", {"hash": "text", "size": "bigint", "data": "bytea"}, rows)
 

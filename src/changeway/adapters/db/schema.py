@@ -121,6 +121,15 @@ tree_nodes = sa.Table(
     sa.Column("data", sa.LargeBinary(), nullable=False),
 )
 
+# Trees a running job stored before referencing them (migration 0013): kept by garbage
+# collection until the job ends.
+tree_pins = sa.Table(
+    "tree_pins",
+    metadata,
+    sa.Column("root", sa.String(64), primary_key=True),
+    sa.Column("job_id", sa.BigInteger(), primary_key=True),
+)
+
 org_versions = sa.Table(
     "org_versions",
     metadata,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         DeploymentRepository,
         RetrieveRepository,
     )
+    from changeway.adapters.db.garbage import GarbageRepository
     from changeway.adapters.db.metadata_store import MetadataRepository
     from changeway.adapters.db.read_only_metadata import Stash
     from changeway.adapters.db.repositories import (
@@ -104,6 +105,12 @@ class SqlUnitOfWork:
         from changeway.adapters.db.metadata_store import MetadataRepository
 
         return MetadataRepository(self._conn)
+
+    @cached_property
+    def garbage(self) -> GarbageRepository:
+        from changeway.adapters.db.garbage import GarbageRepository
+
+        return GarbageRepository(self._conn)
 
     @cached_property
     def change_sets(self) -> ChangeSetRepository:
