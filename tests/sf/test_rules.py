@@ -202,3 +202,35 @@ def test_cancel_an_async_deploy_before_it_runs(idle: Served, tmp_path: Path) -> 
         "canceled"
     ]
     assert idle.components("Cx") == set()
+
+
+def test_rest_deploys_validate_quick_and_report_failures_with_file_and_line(
+    served: Served, tmp_path: Path
+) -> None:
+    org = served.sandbox("Rd")
+    project = served.project(tmp_path / "p")
+    apex_class(project, "Alpha", _class("Alpha", "rest"))
+
+    def rest(*args: str) -> Run:
+        return served.sf(*args, "--target-org", org, "--json", cwd=project,
+                         SF_ORG_METADATA_REST_DEPLOY="true")  # fmt: skip
+
+    deployed = _ok(rest("project", "deploy", "start", "--source-dir", "force-app"))
+    assert deployed["status"] == "Succeeded" and served.components("Rd") == {"ApexClass:Alpha"}
+    assert "/metadata/deployRequest" in (served.store / "serve.log").read_text()
+
+    apex_class(project, "Alpha", _class("Alpha", "validated"))
+    validated = _ok(rest("project", "deploy", "validate", "--source-dir", "force-app"))
+    assert validated["checkOnly"] is True
+    quick = _ok(rest("project", "deploy", "quick", "--job-id", validated["id"]))
+    assert quick["status"] == "Succeeded"
+    shown = served.cw.ok("metadata", "show", "Rd", "ApexClass", "Alpha", "--json").json
+    assert "// validated" in str(shown)
+
+    source = apex_class(project, "Uses", USES_MISSING)
+    failed = rest("project", "deploy", "start", "--source-dir", "force-app")
+    assert failed.code != 0
+    [file] = [f for f in failed.json["result"]["files"] if f["state"] == "Failed"]
+    assert (file["type"], file["fullName"], file["lineNumber"]) == ("ApexClass", "Uses", 3)
+    assert file["filePath"] == str(source) and "Missing__c" in file["error"]
+    assert served.components("Rd") == {"ApexClass:Alpha"}

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from changeway.bootstrap import App
 from changeway.services.tool_sessions import Session, open_session
-from changeway.sfwire import metadata_api, oauth, rest, soap
+from changeway.sfwire import metadata_api, oauth, rest, rest_deploy, soap
 from changeway.sfwire.faults import SalesforceFault, as_faults
 from changeway.sfwire.wire import API_VERSIONS, bearer, read_limited
 
@@ -65,6 +65,7 @@ def mount(api: FastAPI, app: App, *, max_upload: int) -> None:
 
     api.include_router(rest.router(session))
     api.include_router(oauth.router(app))
+    api.include_router(rest_deploy.router(app, session, max_upload=max_upload))
     api.add_middleware(_LoginPaths)
 
 
