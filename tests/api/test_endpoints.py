@@ -44,6 +44,34 @@ def public_pem() -> str:
     ).decode()
 
 
+def test_a_preview_shows_the_problems_that_fail_a_validation_at_the_level_asked(
+    admin: RemoteClient, tmp_path: Path
+) -> None:
+    do = admin.call
+    do("org.create", name="Prod", archive=str(project(tmp_path / "p", B="class B { }")))
+    for name in ("Dev", "Test"):
+        admin.follow(do("sandbox.create", name=name, source="Prod", kind="developer")["id"])
+    do("connection.allow", org="Test", source="Dev")
+    needy = "public class Needy { void go() { Helper.run(); } }"
+    change = project(tmp_path / "d", Needy=needy, Helper="public class Helper { }")
+    do("metadata.import", org="Dev", archive=str(change))
+    do("changeset.create", org="Dev", name="R1")
+    do("changeset.add", org="Dev", name="R1", components=["ApexClass:Needy"])
+    do("changeset.upload", org="Dev", name="R1", to="Test")
+    previewed = do("inbound.preview", org="Test", ref="R1")["components"]
+    problems = {c["name"]: c["problem"] for c in previewed if c["problem"]}
+    assert list(problems) == ["Helper"]
+    assert problems["Helper"].startswith("missing dependency: needed by ApexClass:Needy")
+    validation = do("inbound.validate", org="Test", ref="R1", test_level="RunLocalTests")
+    assert admin.follow(validation["job_id"])["status"] == "failed"
+    shown = do("deployment.show", deployment_id=validation["id"])
+    assert {c["name"]: c["problem"] for c in shown["components"] if c["problem"]} == problems
+    assert (shown["test_results"]["level"], shown["test_results"]["status"]) == (
+        "run_local_tests",
+        "not_run",
+    )
+
+
 class Recorder:
     """A client that remembers which operations it called."""
 

@@ -269,6 +269,32 @@ def test_an_unknown_type_is_refused_with_a_suggestion_and_nothing_added(cw: Invo
     )
 
 
+def problems(components: list[dict[str, Any]]) -> dict[str, str]:
+    return {f"{c['type']}:{c['name']}": c["problem"] for c in components if c["problem"]}
+
+
+def test_a_preview_shows_the_problems_a_validation_reports(cw: Invoke, store: Path) -> None:
+    seeded = bootstrap(Settings.load(data_dir=store), clock=FixedClock(datetime.fromisoformat(T0)))
+    try:
+        needy = apex("Needy", "public class Needy { void go() { Helper.run(); } }\n")
+        put(seeded, "Dev", [needy, apex("Helper")])
+    finally:
+        seeded.close()
+    uploaded(cw, "ApexClass:Needy", "ApexClass:B")  # Helper held back; B changed in Test
+    previewed = problems(data(cw("inbound", "preview", "Test", "CS1", "--json"))["components"])
+    assert previewed["ApexClass:Helper"].startswith("missing dependency: needed by ApexClass:Needy")
+    assert previewed["ApexClass:B"].startswith("conflict")
+    table = " ".join(ok(cw("inbound", "preview", "Test", "CS1")).stdout.split())
+    assert "missing dependency" in table and "conflict" in table
+    fails(cw("inbound", "validate", "Test", "CS1", "--test-level", "RunLocalTests"), "failed")
+    validation = data(cw("deployment", "show", "1", "--json"))
+    assert validation["status"] == "failed"
+    assert problems(validation["components"]) == previewed
+    assert validation["test_results"]["level"] == "run_local_tests"
+    assert validation["test_results"]["status"] == "not_run"
+    assert data(cw("inbound", "show", "Test", "CS1", "--json"))["status"] == "awaiting_deployment"
+
+
 def test_a_conflict_says_how_to_override_it(cw: Invoke) -> None:
     uploaded(cw, "ApexClass:B")
     result = cw("inbound", "deploy", "Test", "CS1")

@@ -275,13 +275,17 @@ class Preview:
 
 
 def preview(ctx: Context, *, actor: Actor, org: str, ref: str, with_diffs: bool = True) -> Preview:
-    """The per-component outcome of a deployment, with text diffs, without running it."""
+    """The per-component outcome of a deployment, with text diffs, without running it: the
+    problems a validation would report now (conflicts, invalid files, missing dependencies)
+    come from the same checks; the tree it would leave is scratch, never stored."""
     with ctx.uow(read_only=True) as uow:
         target = org_for(uow, actor, org)
         inbound = find_inbound(uow, target, ref)
         head = head_version(uow, target)
         current = _current(uow, head, inbound.items)
         plan = plan_change_set(inbound.items, current, allow_overwrite=False)
+        after = tree.apply_changes(uow.metadata, head.root, plan.changes)
+        checked = check_plan(uow, plan, head, after, _source_root(uow, inbound))
         diffs: dict[ComponentKey, list[FileDiff]] = {}
         if with_diffs:
             touched = [r for r in plan.results if r.before != r.after]
@@ -300,7 +304,7 @@ def preview(ctx: Context, *, actor: Actor, org: str, ref: str, with_diffs: bool 
                     label_a=f"{target.name}",
                     label_b=f"{inbound.name}",
                 )
-    return Preview(target, plan.results, diffs)
+    return Preview(target, checked.results, diffs)
 
 
 class RunDeployment:
@@ -324,16 +328,15 @@ class RunDeployment:
         after = _store_result(ctx, head, plan)
         timings["plan_s"] = time.monotonic() - started
         if d.kind.runs_checks:
-            ctx.progress(0.2, "checking components")
+            ctx.progress(0.2, "checking components and dependencies")
             with ctx.uow_factory(read_only=True) as uow:
-                written = load_components(uow, _written(plan))
-                plan = _check_components(plan, written)
-            ctx.progress(0.3, "checking dependencies")
-            with ctx.uow_factory(read_only=True) as uow:
-                plan = _check_dependencies(uow, head, after, plan, source_root, written)
+                plan = check_plan(uow, plan, head, after, source_root)
             timings["checks_s"] = time.monotonic() - started - timings["plan_s"]
         self._stop_if_canceled(ctx, deployment_id)
         tests = TestRun(RunStatus.NOT_RUN, "no tests run", TestLevel.NO_TEST_RUN.value)
+        if d.kind.runs_checks and plan.failed:
+            level = effective_test_level(d.test_level, d.tests, target)
+            tests = TestRun(RunStatus.NOT_RUN, "no tests run: the checks failed", level.value)
         if d.kind.runs_checks and not plan.failed:
             ctx.progress(0.4, "running tests")
             before_tests = time.monotonic()
@@ -546,6 +549,17 @@ class RunDeployment:
         )
         uow.commit()
         raise JobCanceled()
+
+
+def check_plan(
+    uow: UnitOfWork, plan: Plan, head: OrgVersion, after: str, source_root: str | None
+) -> Plan:
+    """The checks of a validation, in a read: files well-formed and matching their type,
+    and dependencies (``after``: the tree the plan leaves; ``source_root``: the source's at
+    upload). The components the plan writes are read once for both."""
+    written = load_components(uow, _written(plan))
+    plan = _check_components(plan, written)
+    return _check_dependencies(uow, head, after, plan, source_root, written)
 
 
 def _written(plan: Plan) -> dict[ComponentKey, str]:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from changeway.adapters.db.metadata_store import MetadataRepository
 from changeway.domain.components import ComponentKey
+from changeway.domain.tree import Node
 
 
 @dataclass
@@ -34,11 +35,23 @@ class Stash:
 
 class ReadOnlyMetadata(MetadataRepository):
     """Dependency analyses computed during a read are a cache, not a change: they are kept
-    aside in ``stash`` and stored after the read ends; this read already sees them."""
+    aside in ``stash`` and stored after the read ends; this read already sees them. Tree
+    nodes written during a read (a tree that a preview would leave) are scratch: this read
+    sees them, nothing stores them."""
 
     def __init__(self, conn: sa.Connection, stash: Stash) -> None:
         super().__init__(conn)
         self._stash = stash
+        self._scratch: dict[str, Node] = {}
+
+    def put_nodes(self, nodes: Mapping[str, Node]) -> None:
+        self._scratch.update(nodes)
+
+    def get_nodes(self, hashes: Iterable[str]) -> dict[str, Node]:
+        wanted = set(hashes)
+        here = {h: self._scratch[h] for h in wanted if h in self._scratch}
+        stored = super().get_nodes(wanted - here.keys()) if len(here) < len(wanted) else {}
+        return {**stored, **here}
 
     def put_analyses(
         self,

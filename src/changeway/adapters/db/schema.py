@@ -57,9 +57,6 @@ authorizations = sa.Table(
     sa.Column("granted_at", UtcDateTime(), nullable=False),
 )
 
-#: One running job per queue key (migration 0011): serialization that holds across processes.
-_RUNNING_JOB = sa.text("status IN ('in_progress', 'canceling') AND queue_key IS NOT NULL")
-
 jobs = sa.Table(
     "jobs",
     metadata,
@@ -82,13 +79,10 @@ jobs = sa.Table(
     sa.Column("lease_expires_at", UtcDateTime()),
     sa.Column("origin", sa.JSON()),
     sa.Column("error_code", sa.String(40)),
-    sa.Index(
-        "ux_jobs_running_queue_key",
-        "queue_key",
-        unique=True,
-        postgresql_where=_RUNNING_JOB,
-        sqlite_where=_RUNNING_JOB,
-    ),
+    # Migration 0011 adds a unique partial index on queue_key over running jobs (one running
+    # job per queue key: serialization that holds across processes). It is not declared
+    # here: its dialect options make SQLAlchemy import the PostgreSQL dialect, which every
+    # embedded command would pay for.
 )
 
 audit_events = sa.Table(
