@@ -48,6 +48,7 @@ def test_report_on_standard_entities_names_objects_lookups_and_columns() -> None
     report = inline("Report", "Tours/Open_Shifts", {"Open_Shifts.report-meta.xml": REPORT})
     assert targets(report) == {
         key("CustomField:Shift__c.Hours__c"): (4, False),
+        key("CustomField:Shift__c.Guide__c"): (10, False),  # the lookup to the guide
         key("CustomField:Shift__c.Status__c"): (17, False),
         key("CustomField:Contact.Region__c"): (23, False),
         key("CustomObject:Shift__c"): (25, False),

@@ -40,3 +40,20 @@ def test_page_attributes_components_and_merge_fields() -> None:
         key("CustomObject:Shift__c"),
         key("CustomField:Shift__c.Start__c"),
     }
+
+
+def test_component_attribute_types_name_classes_and_objects() -> None:
+    source = """<apex:component controller="ListCtrl">
+<apex:attribute name="owner" type="PageBase" assignTo="{!owner}" required="true"
+    description="the page"/>
+<apex:attribute name="job" type="Job__c" description="the job"/>
+<apex:attribute name="title" type="String" description="a heading"/>
+</apex:component>"""
+    found = targets(inline("ApexComponent", "JobList", {"components/JobList.component": source}))
+    assert found == {
+        key("ApexClass:ListCtrl"): (1, False),
+        # A class of the project, or a system type: a candidate, as Apex names are.
+        key("ApexClass:PageBase"): (2, True),
+        key("CustomObject:Job__c"): (4, False),
+        key("ApexClass:String"): (5, True),
+    }

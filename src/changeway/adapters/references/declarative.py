@@ -104,7 +104,8 @@ def _report_type(text: str, element: etree._Element, obj: str | None) -> list[Co
 def _report_column(text: str, element: etree._Element, obj: str | None) -> list[ComponentKey]:
     """A report column: ``Object.Field__c``, or ``Table$Field__c`` on a custom report type
     (a table with a relationship path, ``Obj__c.Children__r$F__c``, names an unknown object);
-    ``Lookup__c.Name`` after the table counts its lookup field. Summary formulas add ``:SUM``."""
+    ``Lookup__c.Name`` after the table, or ``Obj__c.Lookup__c.F__c``, counts the lookup field
+    (the object it leads to is not in the file). Summary formulas add ``:SUM``."""
     keys = []
     for column in re.findall(r"[\w.$]+", text):
         table, dollar, field = column.rpartition("$")
@@ -112,6 +113,8 @@ def _report_column(text: str, element: etree._Element, obj: str | None) -> list[
             keys.append(field_key(table, field.split(".", 1)[0]))
         elif not dollar and column.count(".") == 1:
             keys.append(field_key(*column.split(".")))
+        elif not dollar and column.count(".") == 2 and column.split(".")[1].endswith("__c"):
+            keys.append(field_key(*column.split(".")[:2]))  # Obj__c.Lookup__c.Field__c
     return keys
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from changeway.adapters.references._collect import References
-from changeway.adapters.references._names import field_path_keys, object_key
+from changeway.adapters.references._names import field_path_keys, is_customizable, object_key
 from changeway.adapters.references.bundles import blank_comments
 from changeway.adapters.references.formulas import formula_names
 from changeway.domain.components import ComponentKey
@@ -21,6 +21,9 @@ _EXPRESSION = re.compile(r"\{!(?P<body>.*?)\}", re.DOTALL)
 _GLOBAL_PATH = re.compile(
     r"\$(?:Resource|Page|Label|Setup|ObjectType|CustomMetadata|Permission)"
     r"(?:\.[A-Za-z_][\w]*)+"
+)
+_ATTRIBUTE_TYPE = re.compile(
+    r"""<apex:attribute\b[^>]*?\btype\s*=\s*["'](?P<type>[A-Za-z_]\w*)["']""", re.DOTALL
 )
 _LIGHTNING_APP = re.compile(r"""\$Lightning\.use\(\s*["'](?:c:)?(?P<name>[\w]+)["']""")
 
@@ -61,6 +64,18 @@ def extract_visualforce(refs: References, path: str, source: str) -> None:
             path,
             _line(text, match.start()),
             f"Visualforce includes page {match['name']}",
+        )
+    for match in _ATTRIBUTE_TYPE.finditer(text):
+        # A component attribute's type: an sObject, a class of the project, or a system type
+        # (String, Boolean...), which the candidate leaves out.
+        type_ = match["type"]
+        custom = is_customizable(type_)
+        refs.add(
+            object_key(type_) if custom else ComponentKey("ApexClass", type_),
+            path,
+            _line(text, match.start()),
+            f"Visualforce attribute has type {type_}",
+            candidate=not custom,
         )
     for match in _LIGHTNING_APP.finditer(text):
         refs.add(
