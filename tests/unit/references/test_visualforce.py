@@ -57,3 +57,20 @@ def test_component_attribute_types_name_classes_and_objects() -> None:
         key("CustomObject:Job__c"): (4, False),
         key("ApexClass:String"): (5, True),
     }
+
+
+def test_remote_object_models_name_their_object_and_fields() -> None:
+    source = """<apex:page>
+<apex:remoteObjects>
+    <apex:remoteObjectModel
+        name="Bike__c"
+        fields="Id, Name, Frame__c"/>
+    <apex:remoteObjectModel name="Contact" fields="Id,Picture__c" jsShorthand="Ct"/>
+</apex:remoteObjects>
+</apex:page>"""
+    found = targets(inline("ApexPage", "Bikes", {"pages/Bikes.page": source}))
+    assert found == {
+        key("CustomObject:Bike__c"): (3, False),
+        key("CustomField:Bike__c.Frame__c"): (3, False),
+        key("CustomField:Contact.Picture__c"): (6, False),
+    }

@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 
 from changeway.adapters.references._collect import References
-from changeway.adapters.references._names import field_path_keys, is_customizable, object_key
+from changeway.adapters.references._names import (
+    field_key,
+    field_path_keys,
+    is_customizable,
+    object_key,
+)
 from changeway.adapters.references.bundles import blank_comments
 from changeway.adapters.references.formulas import formula_names
 from changeway.domain.components import ComponentKey
@@ -25,6 +30,7 @@ _GLOBAL_PATH = re.compile(
 _ATTRIBUTE_TYPE = re.compile(
     r"""<apex:attribute\b[^>]*?\btype\s*=\s*["'](?P<type>[A-Za-z_]\w*)["']""", re.DOTALL
 )
+_REMOTE_OBJECT = re.compile(r"<apex:remoteObjectModel\b(?P<attributes>[^>]*)>", re.DOTALL)
 _LIGHTNING_APP = re.compile(r"""\$Lightning\.use\(\s*["'](?:c:)?(?P<name>[\w]+)["']""")
 
 
@@ -77,6 +83,8 @@ def extract_visualforce(refs: References, path: str, source: str) -> None:
             f"Visualforce attribute has type {type_}",
             candidate=not custom,
         )
+    for match in _REMOTE_OBJECT.finditer(text):
+        _extract_remote_object(refs, path, _line(text, match.start()), match["attributes"])
     for match in _LIGHTNING_APP.finditer(text):
         refs.add(
             ComponentKey("AuraDefinitionBundle", match["name"]),
@@ -86,6 +94,18 @@ def extract_visualforce(refs: References, path: str, source: str) -> None:
         )
     for match in _EXPRESSION.finditer(text):
         _extract_expression(refs, path, text, match, standard_object)
+
+
+def _extract_remote_object(refs: References, path: str, line: int, attributes: str) -> None:
+    """``<apex:remoteObjectModel name="Obj__c" fields="Id,F__c"/>``: the object and fields
+    that JavaScript remote objects read (the page does not save without them)."""
+    values = {a["name"].lower(): a["value"] for a in _ATTRIBUTE.finditer(attributes)}
+    obj = values.get("name", "").strip()
+    if not obj:
+        return
+    refs.add(object_key(obj), path, line, f"Visualforce remote object {obj}")
+    for field in filter(None, (f.strip() for f in values.get("fields", "").split(","))):
+        refs.add(field_key(obj, field), path, line, f"Visualforce remote object field {field}")
 
 
 def _extract_expression(
