@@ -59,7 +59,7 @@ COMMANDS = {
     "serve": (
         "serve",
         "serve",
-        "Serve the REST API (OpenAPI at /openapi.json, health at /healthz).",
+        "Serve the REST API (OpenAPI at /openapi.json; /healthz, /readyz, /metrics).",
     ),
     "login": (
         "login",
