@@ -4,7 +4,6 @@ with the shapes the CLI's --json prints, problem details for refusals, 202 for j
 from __future__ import annotations
 
 import errno
-import io
 import os
 import zipfile
 from pathlib import Path
@@ -118,7 +117,7 @@ def test_every_endpoint_through_the_seed_scenario(
     assert (len(diff["added"]), len(diff["changed"])) == (1, 1) and diff["changed"][0]["files"]
     export = do("metadata.export", org="Dev", format="mdapi", members=["ApexClass:B"])
     assert isinstance(export, Download) and export.about["components"] == "1"
-    with zipfile.ZipFile(io.BytesIO(export.data)) as archive:
+    with zipfile.ZipFile(export.path) as archive:
         assert "classes/B.cls" in archive.namelist()
 
     cs = do("changeset.create", org="Dev", name="R1", description="release")

@@ -20,7 +20,9 @@ from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ConfigDict, create_model
+from starlette.background import BackgroundTask
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import FileResponse
 
 from changeway.adapters import formats
 from changeway.api import problems
@@ -282,11 +284,17 @@ async def _receive(request: Request, limit: int) -> tuple[Path | None, Path | No
 
 
 def _download(download: Download) -> Response:
+    """Send the archive's file in chunks, then delete it."""
     headers = {
         "Content-Disposition": f'attachment; filename="{download.filename}"',
         **{f"X-Changeway-{k.capitalize()}": str(v) for k, v in download.about.items()},
     }
-    return Response(download.data, media_type="application/zip", headers=headers)
+    return FileResponse(
+        download.path,
+        media_type="application/zip",
+        headers=headers,
+        background=BackgroundTask(download.path.unlink, missing_ok=True),
+    )
 
 
 class _RequestLimit(BaseHTTPMiddleware):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 import sys
 import tempfile
@@ -98,7 +97,10 @@ def export(
             raise Refused(f"{out} exists and is not empty; give a new folder")
         members = _members(manifest) if manifest else None
         download = client(ctx).call("metadata.export", org=org, format=fmt, members=members)
-        _write(download.data, out, as_zip=zip_)
+        try:
+            _write(download.path, out, as_zip=zip_)
+        finally:
+            download.path.unlink(missing_ok=True)
     about = download.about
     console.print(
         f"wrote {about['components']} components of {about['org']}@{about['version']} to {out}"
@@ -112,7 +114,7 @@ def _members(manifest: Path) -> list[str]:
     return [f"{t}:{m}" for t, m in parse_manifest(manifest)]
 
 
-def _write(archive: bytes, out: Path, *, as_zip: bool) -> None:
+def _write(archive: Path, out: Path, *, as_zip: bool) -> None:
     """Write an exported archive to ``out`` (the zip itself, or its files in a new folder),
     all or nothing: a file the file system refuses (a name too long for it, a full disk)
     is one clear line, and neither ``out`` nor folders made for it are left behind."""
@@ -123,9 +125,9 @@ def _write(archive: bytes, out: Path, *, as_zip: bool) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".changeway-export-", dir=out.parent))
         target = scratch / "out"
-        with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+        with zipfile.ZipFile(archive) as zipped:
             if as_zip:
-                target.write_bytes(archive)
+                shutil.copyfile(archive, target)
             else:
                 for name in zipped.namelist():
                     dest = (target / name).resolve()

@@ -89,20 +89,42 @@ class RemoteClient:
             time.sleep(self.poll_seconds)
 
     def _send(self, download: bool, method: str, path: str, **options: Any) -> Any:
+        if download:
+            return self._download(method, path, **options)
         try:
             response = self.http.request(method, self.url + path, **options)
         except httpx.HTTPError as error:
             raise errors.ChangewayError(f"cannot reach {self.url}: {error}") from None
         if response.status_code >= 400:
             raise _error(response)
-        if download:
-            about = {
-                k.lower()[len("x-changeway-") :]: v
-                for k, v in response.headers.items()
-                if k.lower().startswith("x-changeway-")
-            }
-            return Download(response.content, "export.zip", about)
         return response.json()
+
+    def _download(self, method: str, path: str, **options: Any) -> Download:
+        """Stream an archive the server sends into a temporary file."""
+        handle, name = tempfile.mkstemp(prefix="changeway-download-", suffix=".zip")
+        target = Path(name)
+        try:
+            with (
+                os.fdopen(handle, "wb") as out,
+                self.http.stream(method, self.url + path, **options) as response,
+            ):
+                if response.status_code >= 400:
+                    response.read()
+                    raise _error(response)
+                for chunk in response.iter_bytes():
+                    out.write(chunk)
+        except httpx.HTTPError as error:
+            target.unlink(missing_ok=True)
+            raise errors.ChangewayError(f"cannot reach {self.url}: {error}") from None
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        about = {
+            k.lower()[len("x-changeway-") :]: v
+            for k, v in response.headers.items()
+            if k.lower().startswith("x-changeway-")
+        }
+        return Download(target, "export.zip", about)
 
 
 def _error(response: httpx.Response) -> errors.ChangewayError:

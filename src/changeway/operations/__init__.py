@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 
@@ -161,9 +162,10 @@ OPERATIONS = {
 
 @dataclass(frozen=True)
 class Download:
-    """An archive an operation returns, and what it holds (sent as headers over HTTP)."""
+    """An archive an operation returns, as a temporary file that its receiver sends, moves
+    or deletes (never held whole in memory), and what it holds (sent as headers over HTTP)."""
 
-    data: bytes
+    path: Path
     filename: str
     about: dict[str, Any]
 

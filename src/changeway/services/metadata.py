@@ -7,7 +7,8 @@ source or Metadata API format, as one zip.
 
 from __future__ import annotations
 
-import io
+import os
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Mapping
@@ -298,30 +299,38 @@ def check_format(fmt: str, *, zip_output: bool = False) -> None:
         raise Refused("a zip is written in Metadata API format (mdapi) only")
 
 
-def export_archive(export: Export, *, fmt: str) -> bytes:
-    """An export as one zip archive (for clients of a server); a file the file system
+def export_archive(export: Export, *, fmt: str) -> Path:
+    """An export as one zip archive in a new temporary file that the caller owns (for
+    clients of a server: written to disk, never built in memory); a file the file system
     refuses is one clear line, not a server error."""
     check_format(fmt)
+    handle, name = tempfile.mkstemp(prefix="changeway-export-", suffix=".zip")
+    os.close(handle)
+    archive = Path(name)
     try:
-        return _archive(export, fmt=fmt)
+        _archive(export, archive, fmt=fmt)
     except OSError as error:
+        archive.unlink(missing_ok=True)
         name = Path(error.filename).name if error.filename else export.org.name
         raise Refused(f"cannot export {name}: {error.strerror or error}") from None
+    except BaseException:
+        archive.unlink(missing_ok=True)
+        raise
+    return archive
 
 
-def _archive(export: Export, *, fmt: str) -> bytes:
-    """Write the export in a scratch folder and zip it."""
+def _archive(export: Export, archive: Path, *, fmt: str) -> None:
+    """Write the export in a scratch folder and zip it into ``archive``."""
     with tempfile.TemporaryDirectory(prefix="changeway-export-") as scratch:
         target = Path(scratch) / "out"
         if fmt == "mdapi":
             _write(export, target, fmt=fmt, zip_output=True)
-            return target.read_bytes()
+            shutil.move(target, archive)
+            return
         _write(export, target, fmt=fmt, zip_output=False)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
             for path in sorted(p for p in target.rglob("*") if p.is_file()):
-                archive.write(path, path.relative_to(target).as_posix())
-    return buffer.getvalue()
+                out.write(path, path.relative_to(target).as_posix())
 
 
 def _write(export: Export, target: Path, *, fmt: str, zip_output: bool) -> None:

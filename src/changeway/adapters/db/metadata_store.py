@@ -18,6 +18,7 @@ from changeway.domain.versions import OrgVersion, VersionKind
 
 _CHUNK = 500
 _BULK = 5000
+_BULK_BYTES = 8 << 20
 #: The PostgreSQL advisory lock that tree writers share and garbage collection takes alone.
 GC_LOCK = 0x63770001
 
@@ -290,13 +291,35 @@ class MetadataRepository:
             arrays = ", ".join(f"%b::{type_}[]" for type_ in columns.values())
             sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"
             sql += " ON CONFLICT DO NOTHING"
-            for start in range(0, len(ordered), _BULK):
-                chunk = ordered[start : start + _BULK]
-                self._conn.exec_driver_sql(sql, tuple(list(c) for c in zip(*chunk, strict=True)))
+            marks = ", ".join("%b" for _ in columns)
+            single = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+            for chunk in _batches(ordered):
+                if len(chunk) == 1:  # a large file: no array around it to build and copy
+                    self._conn.exec_driver_sql(single, chunk[0])
+                else:
+                    columns_of = tuple(list(c) for c in zip(*chunk, strict=True))
+                    self._conn.exec_driver_sql(sql, columns_of)
         else:
             marks = ", ".join("?" * len(columns))
             sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"
-            self._conn.exec_driver_sql(sql, ordered)
+            for chunk in _batches(ordered):
+                self._conn.exec_driver_sql(sql, chunk)
+
+
+def _batches(rows: list[tuple[Any, ...]]) -> Iterable[list[tuple[Any, ...]]]:
+    """Rows in statements of at most _BULK rows and about _BULK_BYTES of data: the driver
+    copies a statement's parameters, so large file contents go a few at a time."""
+    batch: list[tuple[Any, ...]] = []
+    size = 0
+    for row in rows:
+        weight = sum(len(v) for v in row if isinstance(v, bytes))
+        if batch and (len(batch) >= _BULK or size + weight > _BULK_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(row)
+        size += weight
+    if batch:
+        yield batch
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:

@@ -57,6 +57,18 @@ def read_file(
     return b"".join(chunks)
 
 
+def require_regular_file(path: Path, shown: str) -> None:
+    """Refuse a link, FIFO, socket or device where a file is expected (without opening it)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError as error:
+        raise InvalidMetadata(f"cannot read the file: {error.strerror}", path=shown) from None
+    if stat.S_ISLNK(mode):
+        raise InvalidMetadata(LINK, path=shown)
+    if not stat.S_ISREG(mode):
+        raise InvalidMetadata(NOT_REGULAR, path=shown)
+
+
 def read_regular_text(path: Path) -> str | None:
     """The text of a regular file (never a FIFO or device, which would block), or None."""
     try:

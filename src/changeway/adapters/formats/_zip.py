@@ -48,9 +48,10 @@ def safe_member_name(name: str, where: str) -> str:
     return normal
 
 
-def _open(data: bytes, where: str) -> zipfile.ZipFile:
+def _open(data: bytes | Path, where: str) -> zipfile.ZipFile:
+    """The archive in memory, or read from its file as members are expanded (an upload)."""
     try:
-        return zipfile.ZipFile(io.BytesIO(data))
+        return zipfile.ZipFile(data if isinstance(data, Path) else io.BytesIO(data))
     except (*_ZIP_ERRORS, ValueError, OSError):
         raise InvalidMetadata("not a valid zip archive", path=where) from None
 
@@ -128,8 +129,9 @@ def verify(data: bytes, where: str, budget: limits.Budget) -> None:
                 pass
 
 
-def extract(data: bytes, folder: Path, where: str, budget: limits.Budget) -> list[str]:
-    """Write the archive's files under ``folder``, streamed; the member paths written."""
+def extract(data: bytes | Path, folder: Path, where: str, budget: limits.Budget) -> list[str]:
+    """Write the archive's files (``data``, or the zip file at that path, never read whole)
+    under ``folder``, member by member in chunks; the member paths written."""
     written = []
     made: set[str] = set()
     base = str(folder)

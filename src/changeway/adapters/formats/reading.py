@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from changeway.adapters.formats import _safexml, _zip, limits
-from changeway.adapters.formats._files import LINK, NOT_REGULAR, read_file, read_regular_text
+from changeway.adapters.formats._files import (
+    LINK,
+    NOT_REGULAR,
+    read_file,
+    read_regular_text,
+    require_regular_file,
+)
 from changeway.adapters.formats._forceignore import ForceIgnore
 from changeway.adapters.formats._from_mdapi import DEFAULT_ROOT, from_mdapi
 from changeway.adapters.formats._source import Grouped, group_components
@@ -329,9 +335,10 @@ def read_metadata(
 
 def unpack_archive(archive: Path, folder: Path) -> Path:
     """Extract an uploaded zip (any project layout) under ``folder`` with the checks every
-    zip gets; the folder to read (the one folder a zip wraps, if it wraps one)."""
-    data = read_file(archive, archive.name, limits.Budget())
-    _zip.extract(data, folder, archive.name, limits.Budget())
+    zip gets; the folder to read (the one folder a zip wraps, if it wraps one). The archive
+    is read from its file member by member, never whole into memory."""
+    require_regular_file(archive, archive.name)
+    _zip.extract(archive, folder, archive.name, limits.Budget())
     entries = list(folder.iterdir())
     if len(entries) == 1 and entries[0].is_dir():
         return entries[0]
