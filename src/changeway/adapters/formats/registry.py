@@ -169,4 +169,9 @@ def registry(
     options: Iterable[str] = (), customizations: Mapping[str, object] | None = None
 ) -> Registry:
     """The shipped registry with sourceBehaviorOptions and registryCustomizations applied."""
+    if not options and not customizations:
+        return _registry(_NONE, "{}")  # the common case, asked for once per component
     return _registry(frozenset(options), json.dumps(customizations or {}, sort_keys=True))
+
+
+_NONE: frozenset[str] = frozenset()

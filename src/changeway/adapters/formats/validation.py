@@ -30,6 +30,7 @@ _SEGMENT = r"[^\s/\\:*?\"<>|][^/\\:*?\"<>|]*"
 _NAME = re.compile(rf"^{_SEGMENT}$")
 _FOLDERED = re.compile(rf"^{_SEGMENT}(/{_SEGMENT})*$")
 _CHILD = re.compile(rf"^{_SEGMENT}\.{_SEGMENT}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _XML_SUFFIXES = (META, ".xml")
 # Salesforce API names: a letter, then letters, digits and single underscores, not ending
 # in one. Types named this way are checked with it (Apex, Visualforce, bundles, objects...).
@@ -103,7 +104,7 @@ def name_problem(type_name: str, name: str) -> str | None:
     if (
         name != name.strip()
         or not pattern.match(name)
-        or any(ord(char) < 32 or ord(char) == 127 for char in name)
+        or _CONTROL.search(name)
         or any(part in (".", "..") for part in parts)
     ):
         return f"invalid full name {name!r} for {type_name}"
