@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -197,8 +198,10 @@ def list_components(
 
 #: Sorted listings by (version root, type, search): a root never changes, and a long
 #: listing is read a page at a time (without this, every page would walk the whole tree).
+#: The oldest are dropped beyond ``_LISTED_KEPT`` entries in all (a server's memory).
 _LISTINGS: dict[tuple[str, str | None, str], list[tuple[ComponentKey, str]]] = {}
-_LISTINGS_KEPT = 4
+_LISTED_KEPT = 250_000
+_LISTINGS_LOCK = threading.Lock()
 
 
 def _listing(
@@ -206,16 +209,18 @@ def _listing(
 ) -> list[tuple[ComponentKey, str]]:
     """The components of the tree ``root`` (of ``type_``, with ``wanted`` in their
     lower-cased names) in key order, with their content hashes."""
-    cached = _LISTINGS.get((root, type_, wanted))
+    with _LISTINGS_LOCK:
+        cached = _LISTINGS.get((root, type_, wanted))
     if cached is not None:
         return cached
     every = tree.iter_components(uow.metadata, root, type_=type_)  # in key order
     found = [(k, h) for k, h in every if wanted in k.name.lower()] if wanted else list(every)
     if type_ and not found and not tree.count(uow.metadata, root).get(type_):
         require_known_type(type_, held=lambda _t: False)
-    if len(_LISTINGS) >= _LISTINGS_KEPT:
-        del _LISTINGS[next(iter(_LISTINGS))]
-    _LISTINGS[(root, type_, wanted)] = found
+    with _LISTINGS_LOCK:
+        _LISTINGS[(root, type_, wanted)] = found
+        while len(_LISTINGS) > 1 and sum(map(len, _LISTINGS.values())) > _LISTED_KEPT:
+            del _LISTINGS[next(iter(_LISTINGS))]
     return found
 
 
