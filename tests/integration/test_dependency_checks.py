@@ -126,6 +126,7 @@ DREAMHOUSE_BROKER_USERS = {
     "CustomField:Property__c.Broker__c",  # lookup: <referenceTo>Broker__c
     "CustomTab:Broker__c",  # tab of the object
     "FlexiPage:Broker_Record_Page",  # <sobjectType>Broker__c
+    "Layout:Broker__c-Broker Layout",  # a layout of the object needs it
     "LightningComponentBundle:brokerCard",  # @salesforce/schema/Broker__c.Name
     "ListView:Broker__c.All",  # objects/Broker__c/listViews
     "PermissionSet:dreamhouse",  # objectPermissions Broker__c
