@@ -45,7 +45,14 @@ def test_comments_and_string_literals_are_ignored() -> None:
 
 def test_tokenizer_counts_lines_through_multiline_comments_and_strings() -> None:
     tokens = tokenize("/*\n\n*/ a\n'x\\'y' b\n")
-    assert [(t.text, t.line) for t in tokens if t.ident] == [("a", 3), ("b", 4)]
+    found = zip(tokens.text, tokens.line, tokens.ident, strict=True)
+    assert [(text, line) for text, line, ident in found if ident] == [("a", 3), ("b", 4)]
+
+
+def test_tokenizer_keeps_names_apart_across_comments_strings_and_numbers() -> None:
+    tokens = tokenize("a/*x*/b 'p''q'c 1.5e3d x2 // y\n'open\nz")
+    assert tokens.text == ["a", "b", "''", "''", "c", "x2", "''", "z"]
+    assert tokens.line == [1, 1, 1, 1, 1, 1, 2, 3]
 
 
 def test_declared_variables_give_fields_their_object() -> None:

@@ -12,7 +12,8 @@ only when a class of that name exists.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Sequence
+import string
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from changeway.adapters.references._collect import References
@@ -26,15 +27,12 @@ from changeway.adapters.references._names import (
 from changeway.domain.components import ComponentKey
 from changeway.domain.dependencies import is_custom_object_name
 
-_LEXEME = re.compile(
-    r"(?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))"
-    r"|(?P<string>'(?:\\.|[^'\\\n])*'?)"
-    r"|(?P<ident>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<number>[0-9][0-9A-Za-z_.]*)"
-    r"|(?P<newline>\n)"
-    r"|(?P<punct>[^\sA-Za-z0-9_])",
-    re.DOTALL,
-)
+# Comments (group 1) and string literals, blanked before the rest is split into tokens.
+_HIDDEN = re.compile(r"(//[^\n]*|/\*.*?(?:\*/|\Z))|'(?:\\.|[^'\\\n])*'?", re.DOTALL)
+# Within one line: a number (dropped: its group is empty), ``''`` (a blanked string literal),
+# an identifier or one punctuation mark.
+_TOKEN = re.compile(r"[0-9][0-9A-Za-z_.]*|(''|[A-Za-z_][A-Za-z0-9_]*|[^\sA-Za-z0-9_])")
+_NAME_START = frozenset(string.ascii_letters + "_")
 
 # Words that are never class names; keeping them out avoids needless candidates.
 # fmt: off
@@ -52,34 +50,44 @@ _KEYWORDS = frozenset({
 # fmt: on
 
 _COLLECTIONS = frozenset({"list", "set", "iterable", "iterator"})
+_GENERIC_TYPES = _COLLECTIONS | {"map"}
 _TYPE_KEYWORDS = frozenset({"class", "interface", "enum"})
 _DECLARATION_ENDS = frozenset({"=", ";", ",", ")", ":", "{"})
+_HEADER_ENDS = frozenset({"{", "}", ";"})
 
 
 @dataclass(frozen=True)
-class Token:
-    """One identifier or punctuation mark, with its 1-based line."""
+class Tokens:
+    """Identifiers and punctuation of Apex source as parallel lists (text, lowercased text,
+    1-based line, whether an identifier): scans index plain lists, which keeps them fast."""
 
-    text: str
-    line: int
-    ident: bool
+    text: list[str]
+    lower: list[str]
+    line: list[int]
+    ident: list[bool]
+
+    def __len__(self) -> int:
+        return len(self.text)
 
 
-def tokenize(source: str) -> list[Token]:
-    """Identifiers and punctuation of Apex source; comments, strings and numbers dropped."""
-    tokens: list[Token] = []
-    line = 1
-    for match in _LEXEME.finditer(source):
-        kind = match.lastgroup
-        if kind == "ident":
-            tokens.append(Token(match.group(), line, True))
-        elif kind == "punct":
-            tokens.append(Token(match.group(), line, False))
-        elif kind == "string":
-            tokens.append(Token("''", line, False))
-        if kind in {"comment", "string", "newline"}:
-            line += match.group().count("\n")
-    return tokens
+def _blank(match: re.Match[str]) -> str:
+    """A comment becomes a space, a string literal ``''``; both keep their line breaks."""
+    breaks = "\n" * match.group().count("\n")
+    return (" " if match.group(1) is not None else "''") + breaks
+
+
+def tokenize(source: str) -> Tokens:
+    """Identifiers and punctuation of Apex source; comments, strings and numbers dropped
+    (a string literal stays as the mark ``''``)."""
+    text: list[str] = []
+    line: list[int] = []
+    for number, code in enumerate(_HIDDEN.sub(_blank, source).split("\n"), 1):
+        found = [t for t in _TOKEN.findall(code) if t]
+        if found:
+            text += found
+            line += [number] * len(found)
+    lower = [t.lower() for t in text]
+    return Tokens(text, lower, line, [t[0] in _NAME_START for t in text])
 
 
 def extract_apex(refs: References, path: str, source: str) -> None:
@@ -90,22 +98,25 @@ def extract_apex(refs: References, path: str, source: str) -> None:
     handled |= _extract_constructor_fields(refs, path, tokens)
     handled |= _extract_upsert_keys(refs, path, tokens, scopes)
     _extract_trigger_object(refs, path, tokens)
-    for start, chain, called in _chains(tokens):
+    line = tokens.line
+    for start, names, called in _chains(tokens):
         if start in handled:
             continue
-        as_type = _type_position(tokens, start, len(chain))
-        _extract_chain(refs, path, chain, called, scopes, start, as_type=as_type)
+        as_type = _type_position(tokens, start, len(names), scopes.declarations)
+        _extract_chain(refs, path, names, line[start], called, scopes, start, as_type=as_type)
 
 
-def _type_position(tokens: Sequence[Token], i: int, length: int) -> bool:
+def _type_position(tokens: Tokens, i: int, length: int, declarations: Collection[int]) -> bool:
     """Whether the chain of ``length`` names at ``i`` can only be a type, whatever variables
     share its name: after ``new``, as a collection's type argument (``List<X>``), as an array
-    (``X[]``) or as the type of a declaration (``X x =``, ``for (X x : ...)``)."""
-    before = tokens[i - 1].text.lower() if i > 0 else ""
-    generic = before == "<" and i > 1 and tokens[i - 2].text.lower() in {*_COLLECTIONS, "map"}
+    (``X[]``) or as the type of a declaration (``X x =``, ``for (X x : ...)``), which
+    ``declarations`` holds the indexes of."""
+    text, lower = tokens.text, tokens.lower
+    before = lower[i - 1] if i > 0 else ""
+    generic = before == "<" and i > 1 and lower[i - 2] in _GENERIC_TYPES
     end = i + 2 * length - 1
-    array = end + 1 < len(tokens) and tokens[end].text == "[" and tokens[end + 1].text == "]"
-    return before == "new" or generic or array or _declaration_at(tokens, i) is not None
+    array = end + 1 < len(text) and text[end] == "[" and text[end + 1] == "]"
+    return before == "new" or generic or array or i in declarations
 
 
 @dataclass
@@ -130,53 +141,57 @@ class Scopes:
     its loop. Names resolve from the innermost block outwards, as the compiler does.
     """
 
-    def __init__(self, tokens: Sequence[Token]) -> None:
+    def __init__(self, tokens: Tokens) -> None:
         self._blocks: list[_Block] = [_Block(-1, len(tokens), None, False)]
         self._owner: list[int] = []
         # Loop variables of brace-less ``for`` statements: (first index, last index, name, type).
         self._loops: list[tuple[int, int, str, str]] = []
         self._declared: set[str] = set()
         self.own_types: set[str] = set()
+        # Indexes where a declaration's type starts (``X x =``).
+        self.declarations: set[int] = set()
 
     @classmethod
-    def of(cls, tokens: Sequence[Token], skip: Collection[int] = ()) -> Scopes:
+    def of(cls, tokens: Tokens, skip: Collection[int] = ()) -> Scopes:
         """The scopes of a tokenized file; ``skip`` holds indexes of SOQL, which declares none."""
         scopes = cls(tokens)
         opens = scopes._blocks_and_owners(tokens)
         closing = _closing_parens(tokens)
-        for i in range(len(tokens)):
-            if i in skip:
+        for i, ident in enumerate(tokens.ident):
+            if not ident or i in skip:
                 continue
             declared = _declaration_at(tokens, i)
             if declared:
+                scopes.declarations.add(i)
                 scopes._declare(tokens, i, *declared, opens=opens, closing=closing)
         return scopes
 
-    def _blocks_and_owners(self, tokens: Sequence[Token]) -> dict[int, int]:
+    def _blocks_and_owners(self, tokens: Tokens) -> dict[int, int]:
         """Build the block tree; returns ``{`` index -> block. Also notes inner type names."""
+        blocks, owner, lower, ident = self._blocks, self._owner, tokens.lower, tokens.ident
+        size = len(tokens)
         stack = [0]
         opens: dict[int, int] = {}
-        header_start = 0
-        for i, token in enumerate(tokens):
-            text = token.text
+        typed = False  # a type keyword since the last brace or semicolon: a type's header
+        for i, text in enumerate(tokens.text):
             if text == "{":
-                header = tokens[header_start:i]
-                is_class = any(t.text.lower() in _TYPE_KEYWORDS for t in header)
-                self._blocks.append(_Block(i, len(tokens), stack[-1], is_class))
-                opens[i] = len(self._blocks) - 1
-                stack.append(len(self._blocks) - 1)
-            self._owner.append(stack[-1])
+                blocks.append(_Block(i, size, stack[-1], typed))
+                opens[i] = len(blocks) - 1
+                stack.append(len(blocks) - 1)
+            owner.append(stack[-1])
             if text == "}" and len(stack) > 1:
-                self._blocks[stack.pop()].end = i
-            if text in {"{", "}", ";"}:
-                header_start = i + 1
-            if text.lower() in _TYPE_KEYWORDS and i + 1 < len(tokens) and tokens[i + 1].ident:
-                self.own_types.add(tokens[i + 1].text.lower())
+                blocks[stack.pop()].end = i
+            if text in _HEADER_ENDS:
+                typed = False
+            elif lower[i] in _TYPE_KEYWORDS:
+                typed = True
+                if i + 1 < size and ident[i + 1]:
+                    self.own_types.add(lower[i + 1])
         return opens
 
     def _declare(
         self,
-        tokens: Sequence[Token],
+        tokens: Tokens,
         i: int,
         name: str,
         type_: str,
@@ -193,7 +208,7 @@ class Scopes:
             body = opens.get(close + 1)
             if body is not None:  # parameters of a method or a catch, a braced loop's variable
                 self._blocks[body].members.setdefault(lowered, set()).add(type_)
-            elif paren > 0 and tokens[paren - 1].text.lower() == "for":
+            elif paren > 0 and tokens.lower[paren - 1] == "for":
                 self._loops.append((close, _statement_end(tokens, close), lowered, type_))
             return
         block = self._blocks[self._owner[i]]
@@ -230,120 +245,126 @@ class Scopes:
         return self._blocks[block].members.get(name.lower(), set())
 
 
-def _closing_parens(tokens: Sequence[Token]) -> dict[int, int]:
+def _closing_parens(tokens: Tokens) -> dict[int, int]:
     """Index of each ``(`` -> index of its ``)``."""
     stack: list[int] = []
     closing: dict[int, int] = {}
-    for i, token in enumerate(tokens):
-        if token.text == "(":
+    for i, text in enumerate(tokens.text):
+        if text == "(":
             stack.append(i)
-        elif token.text == ")" and stack:
+        elif text == ")" and stack:
             closing[stack.pop()] = i
     return closing
 
 
-def _enclosing_paren(tokens: Sequence[Token], i: int, block_start: int) -> int | None:
+def _enclosing_paren(tokens: Tokens, i: int, block_start: int) -> int | None:
     """The ``(`` that directly encloses index ``i`` within its block, if any."""
     depth = 0
+    texts = tokens.text
     for j in range(i - 1, block_start, -1):
-        text = tokens[j].text
+        text = texts[j]
         if text == ")":
             depth += 1
         elif text == "(":
             if depth == 0:
                 return j
             depth -= 1
-        elif text in {";", "{", "}"}:
+        elif text in _HEADER_ENDS:
             return None
     return None
 
 
-def _statement_end(tokens: Sequence[Token], start: int) -> int:
+def _statement_end(tokens: Tokens, start: int) -> int:
     """The index of the ``;`` ending the statement after ``start`` (brackets balanced)."""
     depth = 0
-    for j in range(start + 1, len(tokens)):
-        text = tokens[j].text
+    texts = tokens.text
+    for j in range(start + 1, len(texts)):
+        text = texts[j]
         depth += (text in {"(", "{", "["}) - (text in {")", "}", "]"})
         if depth <= 0 and text in {";", "}"}:
             return j
-    return len(tokens) - 1
+    return len(texts) - 1
 
 
-def _declaration_at(tokens: Sequence[Token], i: int) -> tuple[str, str] | None:
+def _declaration_at(tokens: Tokens, i: int) -> tuple[str, str] | None:
     """``Type name =`` / ``List<Type> name;`` / ``Type[] name)``: (variable, element type)."""
-    token = tokens[i]
-    if not token.ident or token.text.lower() in _KEYWORDS:
+    text, lower, ident = tokens.text, tokens.lower, tokens.ident
+    if not ident[i] or lower[i] in _KEYWORDS:
         return None
-    if i > 0 and tokens[i - 1].text == ".":
+    if i > 0 and text[i - 1] == ".":
         return None
-    type_name, j = token.text, i + 1
-    while j + 1 < len(tokens) and tokens[j].text == "." and tokens[j + 1].ident:
-        type_name, j = tokens[j + 1].text, j + 2
+    size = len(text)
+    type_name, j = text[i], i + 1
+    while j + 1 < size and text[j] == "." and ident[j + 1]:
+        type_name, j = text[j + 1], j + 2
     element = type_name
-    if j < len(tokens) and tokens[j].text == "<":
+    if j < size and text[j] == "<":
         args, j = _generic_args(tokens, j)
         if not args:
             return None
-        if type_name.lower() in _COLLECTIONS or type_name.lower() == "map":
+        if type_name.lower() in _GENERIC_TYPES:
             element = args[-1]
-    while j + 1 < len(tokens) and tokens[j].text == "[" and tokens[j + 1].text == "]":
+    while j + 1 < size and text[j] == "[" and text[j + 1] == "]":
         j += 2
-    if j + 1 >= len(tokens) or not tokens[j].ident or tokens[j].text.lower() in _KEYWORDS:
+    if j + 1 >= size or not ident[j] or lower[j] in _KEYWORDS:
         return None
-    if tokens[j + 1].text not in _DECLARATION_ENDS:
+    if text[j + 1] not in _DECLARATION_ENDS:
         return None
-    return tokens[j].text, element
+    return text[j], element
 
 
-def _generic_args(tokens: Sequence[Token], j: int) -> tuple[list[str], int]:
+def _generic_args(tokens: Tokens, j: int) -> tuple[list[str], int]:
     """Top-level type arguments of ``<...>`` starting at ``j``, and the index after ``>``."""
+    texts, ident = tokens.text, tokens.ident
     depth, args = 0, list[str]()
-    while j < len(tokens):
-        text = tokens[j].text
+    while j < len(texts):
+        text = texts[j]
         if text == "<":
             depth += 1
         elif text == ">":
             depth -= 1
             if depth == 0:
                 return args, j + 1
-        elif depth == 1 and tokens[j].ident and tokens[j - 1].text in {"<", ",", "."}:
-            if tokens[j - 1].text == "." and args:
+        elif depth == 1 and ident[j] and texts[j - 1] in {"<", ",", "."}:
+            if texts[j - 1] == "." and args:
                 args[-1] = text
             else:
                 args.append(text)
-        elif not tokens[j].ident and text not in {",", ".", "[", "]"}:
+        elif not ident[j] and text not in {",", ".", "[", "]"}:
             return [], j
         j += 1
     return [], j
 
 
-def _chains(tokens: Sequence[Token]) -> Iterator[tuple[int, list[Token], bool]]:
+def _chains(tokens: Tokens) -> Iterator[tuple[int, list[str], bool]]:
     """Dotted name chains (``a.b.c``) not preceded by a dot: start index, names, and whether
     a call follows (``a.b(``).
 
     A lone name followed by ``(`` is a method, unless it follows ``new`` (a constructor).
     """
+    text, lower, ident = tokens.text, tokens.lower, tokens.ident
+    size = len(text)
     i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if not token.ident or (i > 0 and tokens[i - 1].text in {".", "@"}):
+    while i < size:
+        if not ident[i] or (i > 0 and text[i - 1] in {".", "@"}):
             i += 1
             continue
-        chain = [token]
+        names = [text[i]]
         j = i + 1
-        while j + 1 < len(tokens) and tokens[j].text == "." and tokens[j + 1].ident:
-            chain.append(tokens[j + 1])
+        while j + 1 < size and text[j] == "." and ident[j + 1]:
+            names.append(text[j + 1])
             j += 2
-        called = j < len(tokens) and tokens[j].text == "("
-        if not called or len(chain) > 1 or (i > 0 and tokens[i - 1].text.lower() == "new"):
-            yield i, chain, called
+        called = j < size and text[j] == "("
+        if not called or len(names) > 1 or (i > 0 and lower[i - 1] == "new"):
+            yield i, names, called
         i = j
 
 
 def _extract_chain(
     refs: References,
     path: str,
-    chain: list[Token],
+    names: list[str],
+    line: int,
     called: bool,
     scopes: Scopes,
     at: int,
@@ -352,8 +373,6 @@ def _extract_chain(
 ) -> None:
     """What one name chain names, given the variables visible where it is used (none, where
     it stands as a type: ``X x = new X()`` names class ``X`` beside its variable ``x``)."""
-    names = [t.text for t in chain]
-    line = chain[0].line
     while len(names) > 1 and names[0].lower() in {"schema", "sobjecttype"}:
         names = names[1:]
     if names[0].lower() == "system" and len(names) > 2 and names[1].lower() == "label":
@@ -421,68 +440,78 @@ def _extract_member_fields(
         )
 
 
-def _extract_upsert_keys(
-    refs: References, path: str, tokens: Sequence[Token], scopes: Scopes
-) -> set[int]:
+def _extract_upsert_keys(refs: References, path: str, tokens: Tokens, scopes: Scopes) -> set[int]:
     """``upsert records External_Id__c;``: the external id field of the records' type."""
+    text, lower, ident, line = tokens.text, tokens.lower, tokens.ident, tokens.line
     covered: set[int] = set()
-    for i in range(len(tokens) - 3):
-        if tokens[i].text.lower() == "upsert" and tokens[i + 2].ident and tokens[i + 3].text == ";":
+    for i in _indexes_of(lower, "upsert", len(text) - 3):
+        if ident[i + 2] and text[i + 3] == ";":
             covered.add(i + 2)
-            for sobject in scopes.types_at(tokens[i + 1].text, i + 1) or ():
-                external_id = tokens[i + 2]
+            for sobject in scopes.types_at(text[i + 1], i + 1) or ():
+                external_id = text[i + 2]
                 refs.add(
-                    field_key(sobject, external_id.text),
+                    field_key(sobject, external_id),
                     path,
-                    external_id.line,
-                    f"Apex upserts by field {sobject}.{external_id.text}",
+                    line[i + 2],
+                    f"Apex upserts by field {sobject}.{external_id}",
                     candidate=True,
                 )
     return covered
 
 
-def _extract_trigger_object(refs: References, path: str, tokens: Sequence[Token]) -> None:
+def _extract_trigger_object(refs: References, path: str, tokens: Tokens) -> None:
     """``trigger Name on Object (...)``: the trigger needs its object."""
-    for i in range(len(tokens) - 3):
-        if tokens[i].text.lower() == "trigger" and tokens[i + 2].text.lower() == "on":
-            target = tokens[i + 3]
-            refs.add(object_key(target.text), path, target.line, "trigger fires on object")
+    lower = tokens.lower
+    for i in _indexes_of(lower, "trigger", len(lower) - 3):
+        if lower[i + 2] == "on":
+            target = tokens.text[i + 3]
+            refs.add(object_key(target), path, tokens.line[i + 3], "trigger fires on object")
             return
 
 
-def _extract_constructor_fields(refs: References, path: str, tokens: Sequence[Token]) -> set[int]:
+def _extract_constructor_fields(refs: References, path: str, tokens: Tokens) -> set[int]:
     """``new Obj__c(Field__c = value, ...)``: fields set by name; returns their indexes."""
+    texts, ident, line = tokens.text, tokens.ident, tokens.line
     covered: set[int] = set()
-    for i in range(len(tokens) - 2):
-        if tokens[i].text.lower() != "new" or tokens[i + 2].text != "(":
+    for i in _indexes_of(tokens.lower, "new", len(texts) - 2):
+        if texts[i + 2] != "(":
             continue
-        sobject = tokens[i + 1].text
+        sobject = texts[i + 1]
         depth = 0
-        for j in range(i + 2, len(tokens) - 1):
-            text = tokens[j].text
-            depth += {"(": 1, ")": -1}.get(text, 0)
+        for j in range(i + 2, len(texts) - 1):
+            text = texts[j]
+            if text == "(":
+                depth += 1
+            elif text == ")":
+                depth -= 1
             if depth == 0:
                 break
-            if depth == 1 and tokens[j].ident and tokens[j + 1].text == "=" != tokens[j + 2].text:
+            if depth == 1 and ident[j] and texts[j + 1] == "=" != texts[j + 2]:
                 covered.add(j)
                 refs.add(
                     field_key(sobject, text),
                     path,
-                    tokens[j].line,
+                    line[j],
                     f"Apex sets field {sobject}.{text}",
                     candidate=not is_custom_object_name(sobject),
                 )
     return covered
 
 
-def _extract_queries(refs: References, path: str, tokens: Sequence[Token]) -> set[int]:
+def _indexes_of(lower: list[str], word: str, stop: int) -> list[int]:
+    """Indexes below ``stop`` of the tokens that are ``word`` (lowercase)."""
+    return [i for i, text in enumerate(lower[: max(stop, 0)]) if text == word]
+
+
+def _extract_queries(refs: References, path: str, tokens: Tokens) -> set[int]:
     """SOQL in ``[SELECT ... FROM X ...]``: its objects and fields; returns indexes it covers."""
+    text, lower = tokens.text, tokens.lower
     covered: set[int] = set()
     i = 0
-    while i < len(tokens) - 1:
-        if tokens[i].text == "[" and tokens[i + 1].text.lower() in {"select", "find"}:
-            end = _matching(tokens, i, "[", "]")
-            _extract_select(refs, path, tokens[i + 1 : end])
+    while i < len(text) - 1:
+        if text[i] == "[" and lower[i + 1] in {"select", "find"}:
+            end = _matching(tokens, i, len(text), "[", "]")
+            _extract_select(refs, path, tokens, i + 1, end)
             covered.update(range(i, end + 1))
             i = end
         i += 1
@@ -490,57 +519,65 @@ def _extract_queries(refs: References, path: str, tokens: Sequence[Token]) -> se
 
 
 def _extract_select(
-    refs: References, path: str, query: Sequence[Token], *, child_rows: bool = False
+    refs: References, path: str, tokens: Tokens, start: int, stop: int, *, child_rows: bool = False
 ) -> None:
-    """One SELECT (or FIND) and its nested selects, each relative to its own FROM object.
+    """One SELECT (or FIND) in tokens ``start`` to ``stop`` (excluded) and its nested selects,
+    each relative to its own FROM object.
 
     A nested select in the field list reads child rows through a relationship whose object
     is unknown here (``child_rows``); one in the WHERE clause (a semi-join) names its object.
     """
-    from_index = _top_level_from(query)
+    text, lower, ident, line = tokens.text, tokens.lower, tokens.ident, tokens.line
+    from_index = _top_level_from(tokens, start, stop)
     sobject = None
     if from_index is not None and not child_rows:
-        name = query[from_index + 1]
-        followed_by_dot = from_index + 2 < len(query) and query[from_index + 2].text == "."
-        if not is_relationship(name.text) and not followed_by_dot:
-            sobject = name.text
-            refs.add(object_key(sobject), path, name.line, f"SOQL queries object {sobject}")
-    i = 0
-    while i < len(query):
-        token = query[i]
-        if token.text == "(" and i + 1 < len(query) and query[i + 1].text.lower() == "select":
-            end = _matching(query, i, "(", ")")
+        name = text[from_index + 1]
+        followed_by_dot = from_index + 2 < stop and text[from_index + 2] == "."
+        if not is_relationship(name) and not followed_by_dot:
+            sobject = name
+            reason = f"SOQL queries object {sobject}"
+            refs.add(object_key(sobject), path, line[from_index + 1], reason)
+    i = start
+    while i < stop:
+        if text[i] == "(" and i + 1 < stop and lower[i + 1] == "select":
+            end = _matching(tokens, i, stop, "(", ")")
             in_field_list = from_index is None or i < from_index
-            _extract_select(refs, path, query[i + 1 : end], child_rows=in_field_list)
+            _extract_select(refs, path, tokens, i + 1, end, child_rows=in_field_list)
             i = end + 1
             continue
-        preceded = query[i - 1].text if i > 0 else ""
-        if token.ident and preceded not in {":", "."} and sobject is not None:
-            names = [token.text]
-            while i + 2 < len(query) and query[i + 1].text == "." and query[i + 2].ident:
-                names.append(query[i + 2].text)
+        preceded = text[i - 1] if i > start else ""
+        if ident[i] and preceded not in {":", "."} and sobject is not None:
+            first = i
+            names = [text[i]]
+            while i + 2 < stop and text[i + 1] == "." and ident[i + 2]:
+                names.append(text[i + 2])
                 i += 2
             if is_customizable(names[0]) and names[0] != sobject:
                 for key in field_path_keys(".".join(names[:2]), sobject, qualified=False):
-                    refs.add(key, path, token.line, f"SOQL uses field {'.'.join(names)}")
+                    refs.add(key, path, line[first], f"SOQL uses field {'.'.join(names)}")
         i += 1
 
 
-def _top_level_from(query: Sequence[Token]) -> int | None:
-    """Index of the FROM keyword of this select (not of a nested one)."""
+def _top_level_from(tokens: Tokens, start: int, stop: int) -> int | None:
+    """Index of the FROM keyword of the select in ``start`` to ``stop`` (not of a nested one)."""
+    text, lower, ident = tokens.text, tokens.lower, tokens.ident
     depth = 0
-    for i, token in enumerate(query[:-1]):
-        depth += {"(": 1, ")": -1}.get(token.text, 0)
-        if depth == 0 and token.text.lower() == "from" and query[i + 1].ident:
+    for i in range(start, stop - 1):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+        if depth == 0 and lower[i] == "from" and ident[i + 1]:
             return i
     return None
 
 
-def _matching(tokens: Sequence[Token], start: int, opening: str, closing: str) -> int:
-    """Index of the bracket closing the one at ``start`` (or the last index)."""
+def _matching(tokens: Tokens, start: int, stop: int, opening: str, closing: str) -> int:
+    """Index of the bracket closing the one at ``start`` (or the last index before ``stop``)."""
     depth = 0
-    for j in range(start, len(tokens)):
-        depth += (tokens[j].text == opening) - (tokens[j].text == closing)
+    text = tokens.text
+    for j in range(start, stop):
+        depth += (text[j] == opening) - (text[j] == closing)
         if depth == 0:
             return j
-    return len(tokens) - 1
+    return stop - 1
