@@ -50,9 +50,10 @@ SUFFIX_TYPES = {
     "letter": "Letterhead",
     "report": "Report",
     "reportType": "ReportType",
+    "dashboard": "Dashboard",
 }
 # Types stored in folders: their full name is ``Folder/Name``.
-_FOLDERED = {"EmailTemplate", "Report"}
+_FOLDERED = {"EmailTemplate", "Report", "Dashboard"}
 # Folders whose content belongs to one component per entry (bundles, expanded resources).
 _BUNDLES = {
     "lwc": "LightningComponentBundle",

@@ -244,3 +244,25 @@ def test_navigation_menu_and_prompt_name_the_objects_they_lead_to() -> None:
     # Another item type's target is a URL or page name, not an object.
     assert found_menu == {key("CustomObject:Bike__c"): (5, False)}
     assert found_prompt == {key("CustomObject:Bike__c"): (5, False)}
+
+
+def test_dashboard_names_the_reports_of_its_components() -> None:
+    body = """    <dashboardType>LoggedInUser</dashboardType>
+    <leftSection>
+        <components>
+            <componentType>Bar</componentType>
+            <report>Tours/Open_Shifts</report>
+        </components>
+    </leftSection>
+    <dashboardGridComponents>
+        <dashboardComponent>
+            <report>Tours/Capacity</report>
+        </dashboardComponent>
+    </dashboardGridComponents>"""
+    dashboard = inline(
+        "Dashboard", "Tours/Overview", {"O.dashboard-meta.xml": _xml("Dashboard", body)}
+    )
+    assert targets(dashboard) == {
+        key("Report:Tours/Open_Shifts"): (7, False),
+        key("Report:Tours/Capacity"): (12, False),
+    }

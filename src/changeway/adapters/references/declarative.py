@@ -414,6 +414,10 @@ RULES: Mapping[str, Mapping[tuple[str, str], Rule]] = {
         ("EmailTemplate", "textOnly"): Rule(_merge, "email text uses"),
     },
     "Report": _REPORT_RULES,
+    "Dashboard": {
+        ("components", "report"): Rule(_named("Report"), "dashboard shows report"),
+        ("dashboardComponent", "report"): Rule(_named("Report"), "dashboard shows report"),
+    },
     "NavigationMenu": {
         ("navigationMenuItem", "target"): Rule(
             _sibling_says("type", frozenset({"salesforceobject"}), _object),
