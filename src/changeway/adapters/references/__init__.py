@@ -25,7 +25,7 @@ __all__ = ["CHILD_SECTIONS", "VERSION", "build_graph", "extract_references", "pr
 
 #: Changes whenever the extractors find something else in the same files: analyses cached
 #: under another version are extracted again.
-VERSION = 4
+VERSION = 5
 
 _TRANSLATIONS = frozenset({"CustomObjectTranslation", "CustomFieldTranslation"})
 _AURA_MARKUP = (".cmp", ".app", ".evt", ".intf", ".design", ".tokens", ".auradoc")
