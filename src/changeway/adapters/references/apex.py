@@ -54,6 +54,7 @@ _GENERIC_TYPES = _COLLECTIONS | {"map"}
 _TYPE_KEYWORDS = frozenset({"class", "interface", "enum"})
 _DECLARATION_ENDS = frozenset({"=", ";", ",", ")", ":", "{"})
 _HEADER_ENDS = frozenset({"{", "}", ";"})
+_BLOCK_MARKS = _HEADER_ENDS | _TYPE_KEYWORDS
 
 
 @dataclass(frozen=True)
@@ -99,11 +100,17 @@ def extract_apex(refs: References, path: str, source: str) -> None:
     handled |= _extract_upsert_keys(refs, path, tokens, scopes)
     _extract_trigger_object(refs, path, tokens)
     line = tokens.line
+    # Chains whose references do not depend on where they stand: repeats add nothing.
+    anywhere: set[tuple[tuple[str, ...], bool]] = set()
     for start, names, called in _chains(tokens):
         if start in handled:
             continue
+        chain = (tuple(names), called)
+        if chain in anywhere:
+            continue
         as_type = _type_position(tokens, start, len(names), scopes.declarations)
-        _extract_chain(refs, path, names, line[start], called, scopes, start, as_type=as_type)
+        if _extract_chain(refs, path, names, line[start], called, scopes, start, as_type=as_type):
+            anywhere.add(chain)
 
 
 def _type_position(tokens: Tokens, i: int, length: int, declarations: Collection[int]) -> bool:
@@ -157,8 +164,15 @@ class Scopes:
         scopes = cls(tokens)
         opens = scopes._blocks_and_owners(tokens)
         closing = _closing_parens(tokens)
-        for i, ident in enumerate(tokens.ident):
-            if not ident or i in skip:
+        text, ident = tokens.text, tokens.ident
+        # A declaration's type is a name followed by a name, ``.``, ``<`` or ``[``.
+        starts = [
+            i
+            for i in range(len(text) - 1)
+            if ident[i] and (ident[i + 1] or text[i + 1] in {".", "<", "["})
+        ]
+        for i in starts:
+            if i in skip:
                 continue
             declared = _declaration_at(tokens, i)
             if declared:
@@ -173,20 +187,28 @@ class Scopes:
         stack = [0]
         opens: dict[int, int] = {}
         typed = False  # a type keyword since the last brace or semicolon: a type's header
-        for i, text in enumerate(tokens.text):
+        done = 0  # tokens before this index have their block in ``owner``
+        for i in [i for i, text in enumerate(lower) if text in _BLOCK_MARKS]:
+            text = lower[i]
             if text == "{":
+                owner.extend([stack[-1]] * (i - done))
                 blocks.append(_Block(i, size, stack[-1], typed))
                 opens[i] = len(blocks) - 1
                 stack.append(len(blocks) - 1)
-            owner.append(stack[-1])
-            if text == "}" and len(stack) > 1:
-                blocks[stack.pop()].end = i
+                owner.append(stack[-1])
+                done = i + 1
+            elif text == "}":
+                owner.extend([stack[-1]] * (i + 1 - done))
+                done = i + 1
+                if len(stack) > 1:
+                    blocks[stack.pop()].end = i
             if text in _HEADER_ENDS:
                 typed = False
-            elif lower[i] in _TYPE_KEYWORDS:
+            else:
                 typed = True
                 if i + 1 < size and ident[i + 1]:
                     self.own_types.add(lower[i + 1])
+        owner.extend([stack[-1]] * (size - done))
         return opens
 
     def _declare(
@@ -221,6 +243,8 @@ class Scopes:
         """The types ``name`` has where it is used at index ``at``: empty when it is declared
         in the file but not visible there (it cannot be known), None when never declared."""
         lowered = name.lower()
+        if lowered not in self._declared:
+            return None
         for first, last, loop_name, type_ in self._loops:
             if loop_name == lowered and first < at <= last:
                 return {type_}
@@ -234,6 +258,10 @@ class Scopes:
                 return {earlier[-1]}
             block = scope.parent
         return set() if lowered in self._declared else None
+
+    def declares(self, lowered: str) -> bool:
+        """Whether the file declares a variable of this (lowercase) name anywhere."""
+        return lowered in self._declared
 
     def field_types(self, name: str, at: int) -> set[str] | None:
         """The types of a field of the class around index ``at`` (``this.name``)."""
@@ -344,11 +372,9 @@ def _chains(tokens: Tokens) -> Iterator[tuple[int, list[str], bool]]:
     """
     text, lower, ident = tokens.text, tokens.lower, tokens.ident
     size = len(text)
-    i = 0
-    while i < size:
-        if not ident[i] or (i > 0 and text[i - 1] in {".", "@"}):
-            i += 1
-            continue
+    # Names inside a chain follow a dot, so chains start exactly at these names.
+    starts = [i for i in range(size) if ident[i] and (i == 0 or text[i - 1] not in {".", "@"})]
+    for i in starts:
         names = [text[i]]
         j = i + 1
         while j + 1 < size and text[j] == "." and ident[j + 1]:
@@ -357,7 +383,6 @@ def _chains(tokens: Tokens) -> Iterator[tuple[int, list[str], bool]]:
         called = j < size and text[j] == "("
         if not called or len(names) > 1 or (i > 0 and lower[i - 1] == "new"):
             yield i, names, called
-        i = j
 
 
 def _extract_chain(
@@ -370,25 +395,32 @@ def _extract_chain(
     at: int,
     *,
     as_type: bool = False,
-) -> None:
+) -> bool:
     """What one name chain names, given the variables visible where it is used (none, where
-    it stands as a type: ``X x = new X()`` names class ``X`` beside its variable ``x``)."""
+    it stands as a type: ``X x = new X()`` names class ``X`` beside its variable ``x``).
+
+    True when the chain names the same wherever it stands in the file: its first name is no
+    variable of the file (nor ``this``), so neither scopes nor position matter.
+    """
     while len(names) > 1 and names[0].lower() in {"schema", "sobjecttype"}:
         names = names[1:]
     if names[0].lower() == "system" and len(names) > 2 and names[1].lower() == "label":
         names = names[1:]
     head = names[0]
     lowered = head.lower()
+    if lowered in _KEYWORDS and (lowered != "this" or len(names) == 1):
+        return True  # a keyword names nothing (and is never a variable)
+    anywhere = lowered != "this" and not scopes.declares(lowered)
     types = None if as_type else scopes.types_at(head, at)
     if lowered in {"label", "page"} and len(names) > 1 and types is None:
         _extract_global(refs, path, line, names, called)
-        return
+        return anywhere
     if is_customizable(head):
         refs.add(object_key(head), path, line, f"Apex uses object {head}")
         members = [n for n in names[1:] if n.lower() != "fields"]
         if members and members[0].lower().endswith("__c"):
             refs.add(field_key(head, members[0]), path, line, f"Apex uses field {members[0]}")
-        return
+        return anywhere
     if lowered == "this" and len(names) > 1:
         types, names = scopes.field_types(names[1], at), names[1:]
     if types is not None:
@@ -396,14 +428,15 @@ def _extract_chain(
         known = {t for t in types if t.lower() not in scopes.own_types}
         for sobject in known:
             _extract_member_fields(refs, path, line, sobject, names[1:], certain=len(types) == 1)
-        return
+        return anywhere
     if lowered in _KEYWORDS or lowered in scopes.own_types:
-        return
+        return anywhere
     refs.add(ComponentKey("ApexClass", head), path, line, f"Apex uses class {head}", candidate=True)
     members = [n for n in names[1:] if n.lower() != "fields"]
     if members and members[0].lower().endswith("__c") and head[:1].isupper():
         # ``Account.Region__c``: a field token of an sObject type (a variable would be declared).
         refs.add(field_key(head, members[0]), path, line, f"Apex uses field {head}.{members[0]}")
+    return anywhere
 
 
 def _extract_global(refs: References, path: str, line: int, names: list[str], called: bool) -> None:
@@ -498,23 +531,28 @@ def _extract_constructor_fields(refs: References, path: str, tokens: Tokens) -> 
     return covered
 
 
-def _indexes_of(lower: list[str], word: str, stop: int) -> list[int]:
-    """Indexes below ``stop`` of the tokens that are ``word`` (lowercase)."""
-    return [i for i, text in enumerate(lower[: max(stop, 0)]) if text == word]
+def _indexes_of(texts: list[str], word: str, stop: int) -> list[int]:
+    """Indexes below ``stop`` of the tokens that are ``word``."""
+    found: list[int] = []
+    i = -1
+    try:
+        while True:
+            i = texts.index(word, i + 1, max(stop, 0))
+            found.append(i)
+    except ValueError:
+        return found
 
 
 def _extract_queries(refs: References, path: str, tokens: Tokens) -> set[int]:
     """SOQL in ``[SELECT ... FROM X ...]``: its objects and fields; returns indexes it covers."""
     text, lower = tokens.text, tokens.lower
     covered: set[int] = set()
-    i = 0
-    while i < len(text) - 1:
-        if text[i] == "[" and lower[i + 1] in {"select", "find"}:
+    end = -1
+    for i in _indexes_of(text, "[", len(text) - 1):
+        if i > end and lower[i + 1] in {"select", "find"}:
             end = _matching(tokens, i, len(text), "[", "]")
             _extract_select(refs, path, tokens, i + 1, end)
             covered.update(range(i, end + 1))
-            i = end
-        i += 1
     return covered
 
 
