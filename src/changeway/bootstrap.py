@@ -61,6 +61,10 @@ class App:
     def change_set_limits(self) -> Limits:
         return self.settings.change_set_limits
 
+    @property
+    def max_input_files(self) -> int | None:
+        return self.settings.max_input_files
+
     def close(self) -> None:
         self.engine.dispose()
 

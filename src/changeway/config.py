@@ -25,6 +25,9 @@ class Settings:
     """Where Salesforce's tools reach the server (``[server] instance_url``)."""
     allow_clock_override: bool = False
     """Whether ``CHANGEWAY_NOW`` may pin the CLI's clock (``[clock] allow_override``)."""
+    max_input_files: int | None = None
+    """Most files one imported or uploaded input may hold (``[input] max_files``); None keeps
+    the built-in cap."""
 
     @property
     def shown_url(self) -> str:
@@ -40,6 +43,7 @@ class Settings:
         The default store is a SQLite file in the data directory
         (``~/.local/share/changeway`` unless told otherwise). In ``config.toml``:
         ``[tests] runner = "command"``, ``[change_sets] max_files = N, max_mb = N`` and
+        ``[input] max_files = N`` (files in one imported or uploaded input),
         ``[server] instance_url = "https://..."`` (else the running server's address) and
         ``[clock] allow_override = true`` (or ``CHANGEWAY_ALLOW_CLOCK_OVERRIDE=1``: tests and
         operators replaying history only).
@@ -60,6 +64,9 @@ class Settings:
             max_files=files or defaults.max_files,
             max_bytes=megabytes * 2**20 if megabytes else defaults.max_bytes,
         )
+        input_files = _positive(
+            "CHANGEWAY_MAX_INPUT_FILES", config.get("input", {}).get("max_files")
+        )
         instance = os.environ.get("CHANGEWAY_INSTANCE_URL") or config.get("server", {}).get(
             "instance_url"
         )
@@ -73,6 +80,7 @@ class Settings:
             change_set_limits=limits,
             instance_url=str(instance).rstrip("/") if instance else _serving(directory),
             allow_clock_override=override.strip().lower() in ("1", "true", "yes"),
+            max_input_files=input_files,
         )
 
 

@@ -18,6 +18,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "CHANGEWAY_TEST_RUNNER",
         "CHANGEWAY_MAX_CHANGE_SET_FILES",
         "CHANGEWAY_MAX_CHANGE_SET_MB",
+        "CHANGEWAY_MAX_INPUT_FILES",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -26,6 +27,7 @@ def test_defaults_are_salesforces_limits_a_sqlite_file_and_no_runner(tmp_path: P
     settings = Settings.load(data_dir=tmp_path)
     assert settings.change_set_limits == Limits(max_files=10_000, max_bytes=400 * 2**20)
     assert settings.test_runner is None
+    assert settings.max_input_files is None  # the built-in cap on one input's files
     assert settings.database_url == f"sqlite:///{tmp_path / 'changeway.db'}"
 
 
@@ -46,6 +48,24 @@ def test_environment_wins_over_the_config_file(
     monkeypatch.setenv("CHANGEWAY_MAX_CHANGE_SET_FILES", "7")
     settings = Settings.load(data_dir=tmp_path)
     assert (settings.test_runner, settings.change_set_limits.max_files) == ("b", 7)
+
+
+def test_the_input_file_cap_comes_from_the_config_file_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "config.toml").write_text("[input]\nmax_files = 250000\n")
+    assert Settings.load(data_dir=tmp_path).max_input_files == 250_000
+    monkeypatch.setenv("CHANGEWAY_MAX_INPUT_FILES", "500")
+    assert Settings.load(data_dir=tmp_path).max_input_files == 500
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_an_input_file_cap_that_is_not_a_positive_whole_number_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    (tmp_path / "config.toml").write_text(f"[input]\nmax_files = {value!r}\n")
+    with pytest.raises(Refused, match=r"CHANGEWAY_MAX_INPUT_FILES .* positive whole number"):
+        Settings.load(data_dir=tmp_path)
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "many"])

@@ -12,6 +12,7 @@ import threading
 import typing
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -199,7 +200,7 @@ def _route(
         scratch = None
         try:
             if op.upload and request is not None:
-                scratch, archive = await _receive(request, max_upload)
+                scratch, archive = await _receive(request, max_upload, app.max_input_files)
                 if archive is None and op.upload not in _optional(params):
                     raise HTTPException(422, "send the project as a zip in the request body")
                 kwargs[op.upload] = str(archive) if archive else None
@@ -256,9 +257,12 @@ def _model_name(op: Operation) -> str:
     return "".join(part.capitalize() for part in re.split(r"[._]", op.name)) + "Body"
 
 
-async def _receive(request: Request, limit: int) -> tuple[Path | None, Path | None]:
+async def _receive(
+    request: Request, limit: int, max_files: int | None
+) -> tuple[Path | None, Path | None]:
     """Stream an uploaded zip to a scratch file (refused past ``limit`` bytes), then unpack it
-    with every check a zip gets; the scratch folder and the project folder (None: no body)."""
+    with every check a zip gets (at most ``max_files`` files); the scratch folder and the
+    project folder (None: no body)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise LimitExceeded(f"the upload is over the limit of {limit // 2**20} MB")
@@ -276,7 +280,9 @@ async def _receive(request: Request, limit: int) -> tuple[Path | None, Path | No
             return scratch, None
         target = scratch / "project"
         target.mkdir()
-        project = await run_in_threadpool(formats.unpack_archive, archive, target)
+        project = await run_in_threadpool(
+            partial(formats.unpack_archive, max_files=max_files), archive, target
+        )
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise

@@ -37,7 +37,7 @@ def import_(
     """Load a project (folder or zip) into ORG; it is read and checked before any write
     (``strict``: files of unknown types and files that are not metadata are refused too)."""
     path = Path(archive)
-    incoming = intake.read_checked(path, strict=strict)
+    incoming = intake.read_checked(path, strict=strict, max_files=ctx.max_input_files)
     result = metadata.import_metadata(
         ctx,
         actor=actor,

@@ -29,7 +29,7 @@ def create(
     """A production org, empty or loaded from a project (a folder or zip); administrators."""
     from changeway.services import intake
 
-    initial = intake.read_checked(Path(archive)) if archive else None
+    initial = intake.read_checked(Path(archive), max_files=ctx.max_input_files) if archive else None
     org = orgs.create_production(
         ctx, actor=actor, name=name, initial=initial, origin=origin or "an import"
     )

@@ -24,16 +24,19 @@ def strict_problems(incoming: formats.MetadataSet) -> list[InvalidMetadata]:
     return [*_errors(incoming.warnings), *skipped]
 
 
-def read_checked(path: Path, *, strict: bool = False) -> formats.MetadataSet:
+def read_checked(
+    path: Path, *, strict: bool = False, max_files: int | None = None
+) -> formats.MetadataSet:
     """Read the metadata at ``path`` and refuse it unless every component is well-formed.
 
     Reading alone does not parse every XML file of a source-format project; untrusted input
     (broken XML, entities, non-UTF-8, invalid names, type confusion) must be
     refused before anything is written, naming the file. Every problem is reported at once;
-    warnings are kept in the result (``strict`` refuses them too).
+    warnings are kept in the result (``strict`` refuses them too). ``max_files`` is the
+    operator's cap on the files of one input.
     """
     problems: list[InvalidMetadata] = []
-    incoming = formats.read_metadata(path, problems=problems)
+    incoming = formats.read_metadata(path, problems=problems, max_files=max_files)
     for component in incoming.components:
         errors, warnings = formats.inspect_component(component)
         problems.extend(_errors(errors))

@@ -68,8 +68,9 @@ def deploy_zip(app: App, session: Session, archive: Path, options: DeployOptions
     scratch = Path(tempfile.mkdtemp(prefix="changeway-sf-deploy-"))
     try:
         with as_faults():
-            folder = formats.unpack_archive(archive, scratch / "zip")
-            incoming = formats.read_metadata(folder)
+            cap = app.max_input_files
+            folder = formats.unpack_archive(archive, scratch / "zip", max_files=cap)
+            incoming = formats.read_metadata(folder, max_files=cap)
             incoming.components = formats.expand_archives(incoming.components)
             d = request_direct_deployment(
                 app,

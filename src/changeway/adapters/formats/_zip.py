@@ -61,8 +61,8 @@ def _members(
 ) -> list[tuple[zipfile.ZipInfo, str]]:
     """The archive's files with their safe names, charged to ``budget`` before any expansion."""
     infos = archive.infolist()
-    if len(infos) > limits.MAX_ZIP_MEMBERS:
-        raise InvalidMetadata(f"zip has more than {limits.MAX_ZIP_MEMBERS} members", path=where)
+    if len(infos) > budget.max_files:
+        raise limits.LimitExceeded(budget.too_many(), path=where)
     members: list[tuple[zipfile.ZipInfo, str]] = []
     seen: set[str] = set()
     expanded = packed = 0

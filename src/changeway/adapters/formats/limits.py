@@ -17,14 +17,12 @@ MAX_TOTAL_BYTES = 1024 * 1024 * 1024
 """Largest total size of one input with every archive in it expanded (1 GiB)."""
 
 MAX_FILES = 100_000
-"""Most files in one input, archive members included."""
+"""Most files in one input, archive members included, unless the operator sets another
+(``[input] max_files`` in config.toml, ``CHANGEWAY_MAX_INPUT_FILES``)."""
 
 MAX_RATIO = 100
 """Largest expansion ratio of one zip member, and of one archive as a whole; real metadata
 compresses far less than 100:1."""
-
-MAX_ZIP_MEMBERS = MAX_FILES
-"""Most members in one zip archive."""
 
 RATIO_FLOOR_BYTES = 1024 * 1024
 """Members (and archives) expanding to less than this are not ratio-checked: tiny files
@@ -38,9 +36,10 @@ class LimitExceeded(InvalidMetadata):
 class Budget:
     """What one input may still hold: every file read or expanded is charged to it."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_files: int | None = None) -> None:
         self.bytes = 0
         self.files = 0
+        self.max_files = max_files or MAX_FILES
 
     def charge(self, size: int, where: str, member: str | None = None) -> None:
         """Count one file of ``size`` bytes; refuse the input once it is over a cap."""
@@ -53,5 +52,12 @@ class Budget:
             raise LimitExceeded(
                 f"the input expands beyond {MAX_TOTAL_BYTES} bytes in all (zip bomb?)", path=where
             )
-        if self.files > MAX_FILES:
-            raise LimitExceeded(f"the input holds more than {MAX_FILES} files", path=where)
+        if self.files > self.max_files:
+            raise LimitExceeded(self.too_many(), path=where)
+
+    def too_many(self) -> str:
+        """Why an input over the file cap is refused, naming the setting that raises it."""
+        return (
+            f"the input holds more than {self.max_files} files"
+            " (the operator's [input] max_files, CHANGEWAY_MAX_INPUT_FILES)"
+        )

@@ -312,6 +312,7 @@ def read_metadata(
     source_behavior_options: Iterable[str] | None = None,
     registry_customizations: Mapping[str, Any] | None = None,
     problems: list[InvalidMetadata] | None = None,
+    max_files: int | None = None,
 ) -> MetadataSet:
     """Read an SFDX project, a package directory, an mdapi folder or an mdapi ``.zip``.
 
@@ -319,11 +320,12 @@ def read_metadata(
     ``registry_customizations`` default to the project's own for an SFDX project and to none
     otherwise; Metadata API input is decomposed by them. Files that cannot be read or placed
     are reported together (``MetadataProblems``), or added to ``problems`` when the caller
-    collects them with its own; caps hold for the whole input (``limits``).
+    collects them with its own; caps hold for the whole input (``limits``; ``max_files`` is
+    the operator's file cap, ``limits.MAX_FILES`` when not set).
     """
     given = None if source_behavior_options is None else sorted(set(source_behavior_options))
     custom = None if registry_customizations is None else dict(registry_customizations)
-    inp = _Input()
+    inp = _Input(limits.Budget(max_files))
     result = _read(Path(path), given, custom, inp)
     if problems is None:
         MetadataProblems.raise_if_any(inp.problems)
@@ -333,12 +335,13 @@ def read_metadata(
     return result
 
 
-def unpack_archive(archive: Path, folder: Path) -> Path:
+def unpack_archive(archive: Path, folder: Path, *, max_files: int | None = None) -> Path:
     """Extract an uploaded zip (any project layout) under ``folder`` with the checks every
     zip gets; the folder to read (the one folder a zip wraps, if it wraps one). The archive
-    is read from its file member by member, never whole into memory."""
+    is read from its file member by member, never whole into memory (``max_files``: as for
+    ``read_metadata``)."""
     require_regular_file(archive, archive.name)
-    _zip.extract(archive, folder, archive.name, limits.Budget())
+    _zip.extract(archive, folder, archive.name, limits.Budget(max_files))
     entries = list(folder.iterdir())
     if len(entries) == 1 and entries[0].is_dir():
         return entries[0]
