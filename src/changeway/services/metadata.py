@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -32,6 +31,7 @@ from changeway.domain.versions import OrgVersion, VersionKind
 from changeway.services.audit import record
 from changeway.services.context import Context
 from changeway.services.intake import project_settings, writer_options
+from changeway.services.kept import Kept
 from changeway.services.lookup import locked, org_for
 from changeway.services.paging import Page, page_of
 from changeway.services.ports import UnitOfWork
@@ -198,10 +198,10 @@ def list_components(
 
 #: Sorted listings by (version root, type, search): a root never changes, and a long
 #: listing is read a page at a time (without this, every page would walk the whole tree).
-#: The oldest are dropped beyond ``_LISTED_KEPT`` entries in all (a server's memory).
-_LISTINGS: dict[tuple[str, str | None, str], list[tuple[ComponentKey, str]]] = {}
-_LISTED_KEPT = 250_000
-_LISTINGS_LOCK = threading.Lock()
+#: The oldest are dropped beyond 250,000 entries in all (a server's memory).
+_LISTINGS: Kept[tuple[str, str | None, str], list[tuple[ComponentKey, str]]] = Kept(
+    250_000, weight=len
+)
 
 
 def _listing(
@@ -209,40 +209,32 @@ def _listing(
 ) -> list[tuple[ComponentKey, str]]:
     """The components of the tree ``root`` (of ``type_``, with ``wanted`` in their
     lower-cased names) in key order, with their content hashes."""
-    with _LISTINGS_LOCK:
-        cached = _LISTINGS.get((root, type_, wanted))
+    cached = _LISTINGS.get((root, type_, wanted))
     if cached is not None:
         return cached
     every = tree.iter_components(uow.metadata, root, type_=type_)  # in key order
     found = [(k, h) for k, h in every if wanted in k.name.lower()] if wanted else list(every)
     if type_ and not found and not tree.count(uow.metadata, root).get(type_):
         require_known_type(type_, held=lambda _t: False)
-    with _LISTINGS_LOCK:
-        _LISTINGS[(root, type_, wanted)] = found
-        while len(_LISTINGS) > 1 and sum(map(len, _LISTINGS.values())) > _LISTED_KEPT:
-            del _LISTINGS[next(iter(_LISTINGS))]
-    return found
+    return _LISTINGS.put((root, type_, wanted), found)
 
 
 #: Type counts by version root. A root is the hash of a version's content, so its counts
 #: never change; the web UI asks for them on every page of the metadata browser.
-_TYPE_COUNTS: dict[str, dict[str, int]] = {}
-_TYPE_COUNTS_KEPT = 64
+_TYPE_COUNTS: Kept[str, dict[str, int]] = Kept(64)
 
 
 def component_types(ctx: Context, *, actor: Actor, org: str) -> dict[str, int]:
     """How many components of each type ``ORG[@N]`` holds, by type name."""
     with ctx.uow(read_only=True) as uow:
         root = resolve_version(uow, actor, org).version.root
-        if root in _TYPE_COUNTS:
-            return _TYPE_COUNTS[root]
+        cached = _TYPE_COUNTS.get(root)
+        if cached is not None:
+            return cached
         counts: dict[str, int] = {}
         for key in component_index(uow, root):
             counts[key.type] = counts.get(key.type, 0) + 1
-    if len(_TYPE_COUNTS) >= _TYPE_COUNTS_KEPT:
-        del _TYPE_COUNTS[next(iter(_TYPE_COUNTS))]
-    _TYPE_COUNTS[root] = dict(sorted(counts.items()))
-    return _TYPE_COUNTS[root]
+    return _TYPE_COUNTS.put(root, dict(sorted(counts.items())))
 
 
 def show_component(ctx: Context, *, actor: Actor, org: str, key: ComponentKey) -> Component:
