@@ -128,19 +128,22 @@ class Cluster:
                 member.process.kill()
                 member.process.wait(timeout=30)
 
-    def request(self, method: str, path: str, token: str, **options: Any) -> httpx.Response:
+    def request(
+        self, method: str, path: str, token: str, *, patience: float = 180, **options: Any
+    ) -> httpx.Response:
         """One request to the next server in turn; a server that does not answer (killed,
-        restarting) passes the request to the next. Only for requests safe to repeat."""
+        restarting) passes the request to the next, for up to ``patience`` seconds (every
+        server may be restarting at once). A repeated request must be safe to repeat."""
         headers = {"Authorization": f"Bearer {token}"}
-        last: Exception | None = None
-        for _ in range(self.servers * 20):
+        deadline = time.monotonic() + patience
+        while True:
             url = self.urls[next(self._next)]
             try:
                 return httpx.request(method, url + path, headers=headers, timeout=60, **options)
             except httpx.TransportError as error:
-                last = error
-                time.sleep(0.1)
-        raise RuntimeError(f"no server answered {method} {path}: {last}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"no server answered {method} {path}: {error}") from None
+                time.sleep(0.2)
 
 
 def main() -> None:
