@@ -6,7 +6,7 @@ assertion gets an org-bound session token, like `token create --org`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from changeway.adapters import jwt_assertions
 from changeway.domain.errors import NotAuthenticated, NotFound, PermissionDenied, Refused
@@ -47,18 +47,25 @@ def add_key(ctx: Context, *, actor: Actor, user: str, client_id: str, pem: bytes
             )
         key = JwtKey(owner.id, client_id, public_key, jwt_assertions.fingerprint(public_key), now)
         uow.jwt_keys.add(key)
-        record(
-            uow,
-            at=now,
-            actor=actor,
-            action="user.jwt_key_added",
-            org=None,
-            user=owner.name,
-            client_id=client_id,
-            fingerprint=key.fingerprint,
-        )
+        _record_key(uow, actor, "user.jwt_key_added", owner.name, key, now)
         uow.commit()
     return JwtKeyEntry(key, owner.name)
+
+
+def _record_key(
+    uow: UnitOfWork, actor: Actor, action: str, owner: str, key: JwtKey, now: datetime
+) -> None:
+    """Audit a registration or removal of ``owner``'s key."""
+    record(
+        uow,
+        at=now,
+        actor=actor,
+        action=action,
+        org=None,
+        user=owner,
+        client_id=key.client_id,
+        fingerprint=key.fingerprint,
+    )
 
 
 def list_keys(ctx: Context, *, actor: Actor, user: str | None = None) -> list[JwtKeyEntry]:
@@ -85,16 +92,7 @@ def remove_key(ctx: Context, *, actor: Actor, user: str, client_id: str) -> JwtK
         if key is None:
             raise NotFound(f"{owner.name} has no key for client id {client_id}")
         uow.jwt_keys.remove(owner.id, client_id)
-        record(
-            uow,
-            at=now,
-            actor=actor,
-            action="user.jwt_key_removed",
-            org=None,
-            user=owner.name,
-            client_id=client_id,
-            fingerprint=key.fingerprint,
-        )
+        _record_key(uow, actor, "user.jwt_key_removed", owner.name, key, now)
         uow.commit()
     return JwtKeyEntry(key, owner.name)
 
