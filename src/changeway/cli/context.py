@@ -119,7 +119,15 @@ def _indented(value: Any, pad: str) -> str:
     if kind is dict and value and all(type(k) is str for k in value):
         body = (",\n" + inner).join(
             [
-                _string(k) + ": " + (_string(v) if type(v) is str else _indented(v, inner))
+                _string(k)
+                + ": "
+                + (
+                    _string(v)
+                    if type(v) is str
+                    else int.__repr__(v)
+                    if type(v) is int
+                    else _indented(v, inner)
+                )
                 for k, v in value.items()
             ]
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import struct
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -73,16 +74,15 @@ def component_node(files: Mapping[str, bytes]) -> tuple[Node, dict[str, bytes]]:
 
 def component_files(node: Node) -> list[FileRef]:
     """The files a component node lists (listings read one per component: no JSON parser
-    unless a path needed escaping, which the canonical form marks with a backslash)."""
+    unless a path needed escaping, which the canonical form marks with a backslash; without
+    one, no path holds a quote, so one regular expression splits the rows)."""
     text = node.decode("ascii")
     if "\\" in text:
         return [FileRef(*row) for row in json.loads(text)["f"]]
-    files = []
-    for row in text[len('{"f":[["') : -len("]]}")].split('],["') if text != '{"f":[]}' else ():
-        path, rest = row.rsplit('","', 1)
-        digest, size = rest.split('",', 1)
-        files.append(FileRef(path, digest, int(size)))
-    return files
+    return [FileRef(path, digest, int(size)) for path, digest, size in _ROW.findall(text)]
+
+
+_ROW = re.compile(r'\["([^"]*)","([0-9a-f]{64})",([0-9]+)\]')
 
 
 # Trie nodes. A root or a leaf: tag, entry count, byte length of the names, the names

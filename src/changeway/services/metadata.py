@@ -38,7 +38,6 @@ from changeway.services.ports import UnitOfWork
 from changeway.services.type_names import require_known_type
 from changeway.services.versions import (
     commit_version,
-    component_file_refs,
     component_index,
     head_version,
     load_components,
@@ -192,8 +191,10 @@ def list_components(
         ref = resolve_version(uow, actor, org)
         found = _listing(uow, ref.version.root, type_, (search or "").strip().lower())
         page = page_of(found, cursor=cursor, limit=limit)
-        refs = component_file_refs(uow, dict(page.items))
-    return Page([ComponentEntry(k, refs[k]) for k, _h in page.items], page.next_cursor)
+        # Nodes by their hash strings: no component key is hashed (costly per row).
+        nodes = uow.metadata.get_nodes({h for _k, h in page.items})
+    entries = [ComponentEntry(k, tree.component_files(nodes[h])) for k, h in page.items]
+    return Page(entries, page.next_cursor)
 
 
 #: Sorted listings by (version root, type, search): a root never changes, and a long
