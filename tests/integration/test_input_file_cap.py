@@ -4,6 +4,7 @@ the built-in cap for `org create --from` and `metadata import`, on SQLite and Po
 from __future__ import annotations
 
 import dataclasses
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,13 @@ META = (
     b"    <apiVersion>62.0</apiVersion>\n"
     b"    <status>Active</status>\n"
     b"</ApexClass>\n"
+)
+PACKAGE = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<Package xmlns="http://soap.sforce.com/2006/04/metadata">\n'
+    b"    <types><members>*</members><name>ApexClass</name></types>\n"
+    b"    <version>62.0</version>\n"
+    b"</Package>\n"
 )
 
 
@@ -68,4 +76,26 @@ def test_a_higher_cap_admits_an_input_over_the_built_in_one(
     assert data(cw("org", "list", "--json")) == []
     cap(app, 10)
     ok(cw("org", "create", "Prod", "--from", str(seven)))
+    assert len(data(cw("metadata", "list", "Prod", "--json"))) == 3
+
+
+def test_a_zip_with_more_members_than_the_cap_is_refused_before_it_is_expanded(
+    app: App, cw: Invoke, tmp_path: Path
+) -> None:
+    archive = tmp_path / "seven.zip"  # Metadata API format: package.xml and 3 classes
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("package.xml", PACKAGE)
+        for i in range(3):
+            out.writestr(f"classes/C{i}.cls", f"public class C{i} {{ }}\n")
+            out.writestr(f"classes/C{i}.cls-meta.xml", META)
+    cap(app, 6)
+    fails(
+        cw("org", "create", "Prod", "--from", str(archive)),
+        "seven.zip",
+        "the input holds more than 6 files",
+        "CHANGEWAY_MAX_INPUT_FILES",
+    )
+    assert data(cw("org", "list", "--json")) == []
+    cap(app, 7)
+    ok(cw("org", "create", "Prod", "--from", str(archive)))
     assert len(data(cw("metadata", "list", "Prod", "--json"))) == 3
