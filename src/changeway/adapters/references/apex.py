@@ -411,6 +411,8 @@ def _extract_chain(
     if lowered in _KEYWORDS and (lowered != "this" or len(names) == 1):
         return True  # a keyword names nothing (and is never a variable)
     anywhere = lowered != "this" and not scopes.declares(lowered)
+    if len(names) == 1 and not anywhere and not as_type and not is_customizable(head):
+        return False  # a variable alone names no field, whatever its type
     types = None if as_type else scopes.types_at(head, at)
     if lowered in {"label", "page"} and len(names) > 1 and types is None:
         _extract_global(refs, path, line, names, called)
