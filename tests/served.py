@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from changeway.api.local import EXE, local_server
 
-__all__ = ["EXE", "base_env", "serving"]
+__all__ = ["EXE", "base_env", "changeway", "serving"]
 
 
 def base_env(store: Path, user: str = "ops") -> dict[str, str]:
@@ -21,6 +22,15 @@ def base_env(store: Path, user: str = "ops") -> dict[str, str]:
     for key in ("CHANGEWAY_SERVER", "CHANGEWAY_TOKEN", "CHANGEWAY_DATABASE_URL", "CHANGEWAY_NOW"):
         env.pop(key, None)
     return env
+
+
+def changeway(env: dict[str, str], *args: str, timeout: float = 180) -> str:
+    """Run the installed CLI with ``env``; its output, once it succeeded."""
+    done = subprocess.run(
+        [str(EXE), *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert done.returncode == 0, (args, done.stdout, done.stderr)
+    return done.stdout
 
 
 @contextmanager

@@ -10,17 +10,15 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from changeway.bootstrap import App, bootstrap
+from changeway.bootstrap import App
 from changeway.domain.components import ComponentKey
 from changeway.domain.deployments import DeploymentStatus
 from changeway.domain.jobs import LEASE
 from changeway.services import users
-from tests import stores
 from tests.cluster import Cluster
 from tests.helpers import allow, make_sandbox, trail, user
 from tests.helpers_metadata import apex, change_set, contents, family, get, put
@@ -30,18 +28,6 @@ pytestmark = pytest.mark.xdist_group("scale-out")
 DEPLOYMENTS = 100
 TARGETS = ("Test", "Q1", "Q2", "Q3")
 CHAOS_SECONDS = 30
-
-
-@pytest.fixture
-def pg_app(tmp_path: Path) -> Iterator[tuple[App, str]]:
-    """A migrated PostgreSQL store on the system clock (leases expire in real time), and
-    the URL its cluster processes use."""
-    with stores.store("postgresql", tmp_path) as (settings, schema):
-        app = bootstrap(settings, schema=schema, upgrade=True)
-        try:
-            yield app, f"{stores.PG_URL}?options=-csearch_path%3D{schema}"
-        finally:
-            app.close()
 
 
 def prepare(app: App) -> dict[int, tuple[str, int]]:

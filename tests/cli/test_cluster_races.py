@@ -9,15 +9,14 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from changeway.bootstrap import App, bootstrap
+from changeway.bootstrap import App
 from changeway.domain.deployments import DeploymentStatus
 from changeway.services import users
-from tests import stores
 from tests.cluster import Cluster
 from tests.helpers import trail, user
 from tests.helpers_metadata import add, apex, contents, create, family, put
@@ -27,17 +26,6 @@ pytestmark = pytest.mark.xdist_group("scale-out")
 UPLOADERS, REVOKERS, DEPLOYERS = 10, 4, 6
 CHANGE_SETS = 60
 SECONDS = 20
-
-
-@pytest.fixture
-def pg_app(tmp_path: Path) -> Iterator[tuple[App, str]]:
-    """A migrated PostgreSQL store, and the URL its cluster processes use."""
-    with stores.store("postgresql", tmp_path) as (settings, schema):
-        app = bootstrap(settings, schema=schema, upgrade=True)
-        try:
-            yield app, f"{stores.PG_URL}?options=-csearch_path%3D{schema}"
-        finally:
-            app.close()
 
 
 def test_uploads_revocations_and_deployments_race_without_breaking_a_rule(

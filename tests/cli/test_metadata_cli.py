@@ -15,17 +15,11 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from changeway.cli.main import app
+from tests.helpers_metadata import META
 
 T0 = "2026-01-05T09:00:00+00:00"
 Invoke = Callable[..., Result]
 CLASSES = "force-app/main/default/classes"
-META = (
-    b'<?xml version="1.0" encoding="UTF-8"?>\n'
-    b'<ApexClass xmlns="http://soap.sforce.com/2006/04/metadata">\n'
-    b"    <apiVersion>62.0</apiVersion>\n"
-    b"    <status>Active</status>\n"
-    b"</ApexClass>\n"
-)
 
 
 @pytest.fixture

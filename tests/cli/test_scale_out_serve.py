@@ -17,7 +17,7 @@ import pytest
 
 from changeway.services.demo import SAMPLE_APP
 from tests import stores
-from tests.served import EXE, base_env, serving
+from tests.served import EXE, base_env, changeway, serving
 
 pytestmark = pytest.mark.xdist_group("scale-out")
 
@@ -29,14 +29,8 @@ def pg_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         env = base_env(tmp_path / "store")
         env["CHANGEWAY_DATABASE_URL"] = f"{stores.PG_URL}?options=-csearch_path%3D{schema}"
         (tmp_path / "store").mkdir()
-        run(env, "db", "upgrade")
+        changeway(env, "db", "upgrade")
         yield env
-
-
-def run(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([str(EXE), *args], env=env, capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, (args, done.stdout, done.stderr)
-    return done.stdout
 
 
 def sample(text: str, name: str, labels: str = "") -> float:
@@ -49,11 +43,11 @@ def test_api_servers_and_a_separate_worker_share_one_postgresql(
     pg_env: dict[str, str], tmp_path: Path
 ) -> None:
     store = Path(pg_env["CHANGEWAY_DATA_DIR"])
-    run(pg_env, "org", "create", "Prod", "--from", str(SAMPLE_APP))
+    changeway(pg_env, "org", "create", "Prod", "--from", str(SAMPLE_APP))
     with serving(
         store, pg_env, "--processes", "2", "--workers", "0", "--log-format", "json"
     ) as url:
-        run(
+        changeway(
             pg_env, "sandbox", "create", "Dev", "--from", "Prod", "--type", "developer", "--no-wait"
         )
         for _ in range(20):
@@ -100,7 +94,7 @@ def test_api_servers_and_a_separate_worker_share_one_postgresql(
         ("job ended", "sandbox.copy", "succeeded")
     ]
     assert re.fullmatch(r".+:\d+/[12]", jobs[0]["worker"])
-    assert "Dev" in run(pg_env, "org", "list")
+    assert "Dev" in changeway(pg_env, "org", "list")
 
 
 def test_serve_and_worker_refuse_bad_options(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests import stores
-from tests.served import EXE, base_env, serving
+from tests.served import base_env, changeway, serving
 
 pytestmark = pytest.mark.xdist_group("scale-out")
 
@@ -41,14 +41,8 @@ def served_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[
         if schema:
             env["CHANGEWAY_DATABASE_URL"] = f"{stores.PG_URL}?options=-csearch_path%3D{schema}"
         (tmp_path / "store").mkdir()
-        cli(env, "db", "upgrade")
+        changeway(env, "db", "upgrade")
         yield env
-
-
-def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([str(EXE), *args], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, (args, done.stdout, done.stderr)
-    return done.stdout
 
 
 def big_project(path: Path) -> Path:
@@ -86,7 +80,7 @@ def test_a_100_mb_upload_and_its_export_are_streamed_through_files(
     served_env: dict[str, str], tmp_path: Path
 ) -> None:
     store = Path(served_env["CHANGEWAY_DATA_DIR"])
-    token = json.loads(cli(served_env, "token", "create", "ops", "--expires", "1h", "--json"))
+    token = json.loads(changeway(served_env, "token", "create", "ops", "--expires", "1h", "--json"))
     auth = {"Authorization": f"Bearer {token['token']}"}
     upload = big_project(tmp_path / "big.zip")
     assert upload.stat().st_size > 100 << 20

@@ -19,17 +19,11 @@ import pytest
 
 from changeway.adapters.formats import limits
 from tests.cli_results import Invoke, data, fails, ok
+from tests.helpers_metadata import META
 from tests.zips import zeros_zip, zip_bytes
 
 CLASSES = "force-app/main/default/classes"
 PROJECT = b'{"packageDirectories": [{"path": "force-app", "default": true}]}'
-META = (
-    b'<?xml version="1.0" encoding="UTF-8"?>\n'
-    b'<ApexClass xmlns="http://soap.sforce.com/2006/04/metadata">\n'
-    b"    <apiVersion>62.0</apiVersion>\n"
-    b"    <status>Active</status>\n"
-    b"</ApexClass>\n"
-)
 PACKAGE = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n'
     b'<Package xmlns="http://soap.sforce.com/2006/04/metadata">\n'

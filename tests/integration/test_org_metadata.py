@@ -20,16 +20,10 @@ from changeway.domain.clock import FixedClock
 from changeway.services import metadata
 from tests.cli_results import Invoke, data, ok
 from tests.helpers import user
+from tests.helpers_metadata import META
 
 DEFAULT = "force-app/main/default"
 CLASSES = f"{DEFAULT}/classes"
-META = (
-    b'<?xml version="1.0" encoding="UTF-8"?>\n'
-    b'<ApexClass xmlns="http://soap.sforce.com/2006/04/metadata">\n'
-    b"    <apiVersion>62.0</apiVersion>\n"
-    b"    <status>Active</status>\n"
-    b"</ApexClass>\n"
-)
 
 
 def text(result: Result) -> str:
