@@ -55,6 +55,11 @@ def test_tokenizer_keeps_names_apart_across_comments_strings_and_numbers() -> No
     assert tokens.line == [1, 1, 1, 1, 1, 1, 2, 3]
 
 
+def test_a_file_cut_short_after_a_constructor_field_still_names_it() -> None:
+    found = apex("Broker__c b = new Broker__c(Region__c =")
+    assert found[key("CustomField:Broker__c.Region__c")] == (1, False)
+
+
 def test_declared_variables_give_fields_their_object() -> None:
     found = apex(
         """

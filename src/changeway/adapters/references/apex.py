@@ -521,7 +521,7 @@ def _extract_constructor_fields(refs: References, path: str, tokens: Tokens) -> 
                 depth -= 1
             if depth == 0:
                 break
-            if depth == 1 and ident[j] and texts[j + 1] == "=" != texts[j + 2]:
+            if depth == 1 and ident[j] and texts[j + 1] == "=" and texts[j + 2 : j + 3] != ["="]:
                 covered.add(j)
                 refs.add(
                     field_key(sobject, text),
