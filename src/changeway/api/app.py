@@ -23,7 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ConfigDict, create_model
 from starlette.background import BackgroundTask
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, JSONResponse
 
 from changeway.adapters import formats
 from changeway.api import problems
@@ -191,6 +191,8 @@ def _route(
     if op.upload:
         signature.append(_param("request", Request, ...))
 
+    status = 202 if op.long else 200
+
     async def endpoint(**kwargs: Any) -> Any:
         who: Actor = kwargs.pop("actor")
         payload = kwargs.pop("body", None)
@@ -210,7 +212,9 @@ def _route(
                 shutil.rmtree(scratch, ignore_errors=True)
         if isinstance(result, Download):
             return _download(result)
-        return result
+        # Views are plain JSON already: skip FastAPI's recursive encoder (a quarter of a
+        # listing's server time), with the same bytes it would print.
+        return JSONResponse(result, status_code=status)
 
     endpoint.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
     endpoint.__name__ = op.name.replace(".", "_")
@@ -234,7 +238,7 @@ def _route(
         path,
         endpoint,
         methods=[op.method],
-        status_code=202 if op.long else 200,
+        status_code=status,
         name=op.name,
         operation_id=op.name,
         summary=(inspect.getdoc(run) or op.name).split("\n")[0],
