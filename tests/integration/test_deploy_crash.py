@@ -38,6 +38,10 @@ COMPONENTS = 300
 KILLS = 5
 
 
+#: The progress message of a deployment's checks (services/deployments.py), where workers pause.
+CHECKING = "checking components and dependencies"
+
+
 def _schema(app: App) -> str:
     if app.engine.dialect.name != "postgresql":
         return ""
@@ -166,7 +170,10 @@ def _paused(app: App, pause_at: str) -> tuple[Deployment, subprocess.Popen[str]]
     worker = _spawn(app, d.job_id or 0, pause_at)
     _wait_ready(worker)
     assert worker.stdout is not None
-    assert worker.stdout.readline().strip() == "paused"
+    said = worker.stdout.readline().strip()
+    if said != "paused":
+        _reap(worker)
+        pytest.fail(f"the worker never reached {pause_at!r}: it said {said!r}")
     _, status = os.waitpid(worker.pid, os.WUNTRACED)  # until the stop has happened
     assert os.WIFSTOPPED(status), status
     return d, worker
@@ -181,14 +188,14 @@ def _resume(worker: subprocess.Popen[str]) -> str:
 
 
 def test_a_worker_stopped_and_continued_finishes_its_deployment(app: App) -> None:
-    d, worker = _paused(app, "checking dependencies")
+    d, worker = _paused(app, CHECKING)
     assert _resume(worker) == "done succeeded"
     done = get(app, d.id)
     assert done.status is DeploymentStatus.SUCCEEDED, done.error
     assert len([k for k in contents(app, "Test") if k.name.startswith("P")]) == 20
 
 
-@pytest.mark.parametrize("pause_at", ["checking dependencies", "applying"])
+@pytest.mark.parametrize("pause_at", [CHECKING, "applying"])
 def test_a_paused_worker_whose_job_was_taken_over_changes_nothing_when_it_resumes(
     app: App, pause_at: str
 ) -> None:

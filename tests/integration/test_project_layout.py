@@ -3,7 +3,6 @@ what it exports deploys like the project it came from."""
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from collections.abc import Callable
@@ -30,8 +29,12 @@ def _create(app: App, name: str, project: Path) -> None:
 
 def _export(app: App, org: str, out: Path, fmt: str) -> Path:
     export = metadata.export_metadata(app, actor=user(app), org=org)
-    with zipfile.ZipFile(io.BytesIO(metadata.export_archive(export, fmt=fmt))) as archive:
-        archive.extractall(out)
+    archive = metadata.export_archive(export, fmt=fmt)  # a temporary file we own
+    try:
+        with zipfile.ZipFile(archive) as unzipped:
+            unzipped.extractall(out)
+    finally:
+        archive.unlink()
     return out
 
 
