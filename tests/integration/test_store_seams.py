@@ -159,3 +159,16 @@ def test_db_upgrade_command(tmp_path: Path) -> None:
 
 def test_the_embedded_cli_upgrades_its_own_sqlite_file(cw: Invoke) -> None:
     ok(cw("org", "list"))
+
+
+def test_contents_of_every_size_read_back_exactly(app: App) -> None:
+    """Small contents come with the first query, large ones in bounded batches (a large
+    export must not hold a database result of every file at once); all read back alike."""
+    sizes = [0, 1, 64 << 10, (64 << 10) + 1, 3 << 20, 3 << 20, 3 << 20, 9 << 20]
+    blobs = {f"{i:064x}": bytes([i]) * size for i, size in enumerate(sizes)}
+    with app.uow() as uow:
+        uow.metadata.put_blobs(blobs)
+        uow.commit()
+    with app.uow(read_only=True) as uow:
+        found = uow.metadata.get_blobs([*blobs, "f" * 64])
+    assert found == blobs

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from importlib import import_module
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -19,6 +19,9 @@ from changeway.domain.versions import OrgVersion, VersionKind
 _CHUNK = 500
 _BULK = 5000
 _BULK_BYTES = 8 << 20
+#: Contents up to this size are read with their hashes' first query; larger ones by weight.
+_INLINE_BYTES = 64 << 10
+_T = TypeVar("_T")
 #: The PostgreSQL advisory lock that tree writers share and garbage collection takes alone.
 GC_LOCK = 0x63770001
 
@@ -112,10 +115,24 @@ class MetadataRepository:
         self._insert_new("blobs", {"hash": "text", "size": "bigint", "data": "bytea"}, rows)
 
     def get_blobs(self, hashes: Iterable[str]) -> dict[str, bytes]:
+        """Contents by hash. Small ones come with one query per chunk of hashes; large ones
+        in queries of about _BULK_BYTES (a driver holds a whole result, on PostgreSQL twice
+        its size as text, before handing out rows)."""
         wanted = sorted(set(hashes))  # hash order: rows were stored in it
         out: dict[str, bytes] = {}
+        data = sa.case((t.blobs.c.size <= _INLINE_BYTES, t.blobs.c.data), else_=sa.null())
+        large: list[tuple[str, int]] = []
         for chunk in _chunks(wanted):
-            query = sa.select(t.blobs.c.hash, t.blobs.c.data).where(t.blobs.c.hash.in_(chunk))
+            query = sa.select(t.blobs.c.hash, t.blobs.c.size, data).where(t.blobs.c.hash.in_(chunk))
+            for h, size, d in self._conn.execute(query):
+                if size > _INLINE_BYTES:
+                    large.append((h, size))
+                else:
+                    out[h] = bytes(d)
+        for batch in _grouped(large, weight=lambda item: item[1]):
+            query = sa.select(t.blobs.c.hash, t.blobs.c.data).where(
+                t.blobs.c.hash.in_([h for h, _ in batch])
+            )
             out.update((h, bytes(d)) for h, d in self._conn.execute(query))
         return out
 
@@ -309,17 +326,23 @@ class MetadataRepository:
 def _batches(rows: list[tuple[Any, ...]]) -> Iterable[list[tuple[Any, ...]]]:
     """Rows in statements of at most _BULK rows and about _BULK_BYTES of data: the driver
     copies a statement's parameters, so large file contents go a few at a time."""
-    batch: list[tuple[Any, ...]] = []
+    return _grouped(rows, weight=lambda row: sum(len(v) for v in row if isinstance(v, bytes)))
+
+
+def _grouped(items: Iterable[_T], *, weight: Callable[[_T], int]) -> Iterator[list[_T]]:
+    """``items`` in groups of at most _BULK items weighing about _BULK_BYTES in all (an item
+    heavier than that alone)."""
+    group: list[_T] = []
     size = 0
-    for row in rows:
-        weight = sum(len(v) for v in row if isinstance(v, bytes))
-        if batch and (len(batch) >= _BULK or size + weight > _BULK_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append(row)
-        size += weight
-    if batch:
-        yield batch
+    for item in items:
+        w = weight(item)
+        if group and (len(group) >= _BULK or size + w > _BULK_BYTES):
+            yield group
+            group, size = [], 0
+        group.append(item)
+        size += w
+    if group:
+        yield group
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:

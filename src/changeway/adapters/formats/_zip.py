@@ -16,6 +16,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from changeway.adapters.formats import limits
 from changeway.adapters.formats._files import write_file
@@ -30,13 +31,19 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, Ru
 def pack(members: dict[str, bytes]) -> bytes:
     """A deflated zip of ``members`` (POSIX path -> bytes) with fixed timestamps."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    pack_into(members, buffer)
+    return buffer.getvalue()
+
+
+def pack_into(members: dict[str, bytes], target: BinaryIO) -> None:
+    """Write :func:`pack`'s zip to ``target`` member by member (an export written to a file
+    never holds the archive in memory as well as its members)."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name in sorted(members):
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, members[name])
-    return buffer.getvalue()
 
 
 def safe_member_name(name: str, where: str) -> str:

@@ -142,7 +142,8 @@ def write_mdapi(
         registry_customizations=registry_customizations,
     )
     if zip:
-        Path(out).write_bytes(_zip.pack(files))
+        with Path(out).open("wb") as target:
+            _zip.pack_into(files, target)
     else:
         _write_files(Path(out), files)
     return sorted(files)
