@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 from changeway.adapters import jwt_assertions
 from changeway.domain.errors import NotAuthenticated, NotFound, PermissionDenied, Refused
 from changeway.domain.permissions import Actor, Entrypoint
-from changeway.domain.users import ApiToken, JwtKey, User, new_secret, token_digest
+from changeway.domain.users import JwtKey, User
 from changeway.services.audit import record
 from changeway.services.context import Context
 from changeway.services.lookup import org_for
 from changeway.services.ports import UnitOfWork
-from changeway.services.users import NewToken, actor_of
+from changeway.services.users import NewToken, actor_of, store_token
 
 #: How long a session opened by a JWT login lasts (Salesforce's default session timeout).
 SESSION_LIFETIME = timedelta(hours=2)
@@ -121,18 +121,13 @@ def login(ctx: Context, *, assertion: str, org: str, audiences: set[str]) -> New
             raise NotAuthenticated(f"{user.name} may not log in to {org}") from None
         if not bound.is_active:
             raise NotAuthenticated(f"{bound.name} is not active")
-        secret = new_secret(bound.id)
-        token = uow.tokens.add(
-            ApiToken(
-                id=0,
-                user_id=user.id,
-                digest=token_digest(secret),
-                prefix=secret[:10],
-                created_at=now,
-                org_id=bound.id,
-                expires_at=now + SESSION_LIFETIME,
-                note=f"JWT login through {client_id}",
-            )
+        secret, token = store_token(
+            uow,
+            user,
+            bound,
+            now=now,
+            expires_at=now + SESSION_LIFETIME,
+            note=f"JWT login through {client_id}",
         )
         record(
             uow,

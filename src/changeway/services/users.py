@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from changeway.adapters.passwords import hash_password, verify_password
 from changeway.domain.errors import NotAuthenticated, NotFound, Refused
@@ -289,19 +290,7 @@ def create_token(
         if owner.id != actor.user_id:
             actor.require_admin(action=f"create tokens for {owner.name}")
         bound = org_for(uow, actor_of(uow, owner, actor.entrypoint), org) if org else None
-        secret = new_secret(bound.id if bound else None)
-        token = uow.tokens.add(
-            ApiToken(
-                id=0,
-                user_id=owner.id,
-                digest=token_digest(secret),
-                prefix=secret[:10],
-                created_at=now,
-                org_id=bound.id if bound else None,
-                expires_at=expires_at,
-                note=note,
-            )
-        )
+        secret, token = store_token(uow, owner, bound, now=now, expires_at=expires_at, note=note)
         record(
             uow,
             at=now,
@@ -314,6 +303,33 @@ def create_token(
         )
         uow.commit()
     return NewToken(secret, token, owner.name, bound.name if bound else None)
+
+
+def store_token(
+    uow: UnitOfWork,
+    owner: User,
+    bound: Org | None,
+    *,
+    now: datetime,
+    expires_at: datetime | None,
+    note: str,
+) -> tuple[str, ApiToken]:
+    """A new token of ``owner`` (bound to one org, or to none): its secret, shown once, and
+    what is stored (a digest, never the secret)."""
+    secret = new_secret(bound.id if bound else None)
+    token = uow.tokens.add(
+        ApiToken(
+            id=0,
+            user_id=owner.id,
+            digest=token_digest(secret),
+            prefix=secret[:10],
+            created_at=now,
+            org_id=bound.id if bound else None,
+            expires_at=expires_at,
+            note=note,
+        )
+    )
+    return secret, token
 
 
 @dataclass(frozen=True)
