@@ -46,18 +46,23 @@ def job_of(app: App, deployment_id: int) -> Job:
         return get_job(uow, get(app, deployment_id).job_id or 0)
 
 
-def test_a_deployment_queued_behind_a_dead_one_is_run_by_its_own_wait_loop(app: App) -> None:
-    first, second = two_queued(app)
-    app.clock.advance(seconds=LEASE.total_seconds() + 1)  # type: ignore[attr-defined]
-    ended = wait_for(
-        job_of(app, second).id,
+def cli_wait(app: App, job_id: int, *, timeout_seconds: float) -> Job:
+    """The embedded CLI's wait loop for ``job_id``, polling quickly."""
+    return wait_for(
+        job_id,
         uow_factory=app.uow,
         clock=app.clock,
         worker="cli",
         handlers=app.handlers,
         poll_seconds=0.01,
-        timeout_seconds=60,
+        timeout_seconds=timeout_seconds,
     )
+
+
+def test_a_deployment_queued_behind_a_dead_one_is_run_by_its_own_wait_loop(app: App) -> None:
+    first, second = two_queued(app)
+    app.clock.advance(seconds=LEASE.total_seconds() + 1)  # type: ignore[attr-defined]
+    ended = cli_wait(app, job_of(app, second).id, timeout_seconds=60)
     assert ended.status is JobStatus.SUCCEEDED, ended.error
     assert get(app, first).status is DeploymentStatus.SUCCEEDED
     assert get(app, second).status is DeploymentStatus.SUCCEEDED
@@ -66,15 +71,7 @@ def test_a_deployment_queued_behind_a_dead_one_is_run_by_its_own_wait_loop(app: 
 
 def test_a_wait_loop_leaves_a_job_whose_lease_still_runs_alone(app: App) -> None:
     first, second = two_queued(app)
-    ended = wait_for(
-        job_of(app, second).id,
-        uow_factory=app.uow,
-        clock=app.clock,
-        worker="cli",
-        handlers=app.handlers,
-        poll_seconds=0.01,
-        timeout_seconds=0.2,
-    )
+    ended = cli_wait(app, job_of(app, second).id, timeout_seconds=0.2)
     assert ended.status is JobStatus.PENDING
     held = job_of(app, first)
     assert (held.status, held.lease_owner, held.attempts) == (JobStatus.IN_PROGRESS, "dead", 1)
